@@ -57,6 +57,7 @@ ParseError Parser::validate(uint8_t k, size_t length) const {
 
 size_t serialize(uint8_t k, std::span<const uint8_t> payload, uint8_t *out) {
   const size_t len = payload.size();
+  if (len > kMaxPayload) return 0;
   out[0] = k;
   out[1] = static_cast<uint8_t>(len >> 8);
   out[2] = static_cast<uint8_t>(len & 0xff);
@@ -66,6 +67,7 @@ size_t serialize(uint8_t k, std::span<const uint8_t> payload, uint8_t *out) {
 
 size_t serialize_audio(uint8_t k, std::span<const int16_t> samples, uint8_t *out) {
   const size_t len = samples.size() * 2;
+  if (len > kMaxPayload) return 0;
   out[0] = k;
   out[1] = static_cast<uint8_t>(len >> 8);
   out[2] = static_cast<uint8_t>(len & 0xff);
@@ -84,7 +86,7 @@ size_t serialize_audio(uint8_t k, std::span<const int16_t> samples, uint8_t *out
 
 std::vector<uint8_t> encode(uint8_t k, std::span<const uint8_t> payload) {
   std::vector<uint8_t> out(kHeaderSize + payload.size());
-  serialize(k, payload, out.data());
+  out.resize(serialize(k, payload, out.data()));
   return out;
 }
 

@@ -95,10 +95,12 @@ class Parser {
 };
 
 // Writes header and payload into `out` (at least kHeaderSize + payload.size() bytes) and returns
-// the number of bytes written. The payload must not exceed kMaxPayload.
+// the number of bytes written; 0, writing nothing, when the payload exceeds kMaxPayload (its
+// length would not fit the 16-bit field and the stream would be corrupt).
 size_t serialize(uint8_t k, std::span<const uint8_t> payload, uint8_t *out);
 
 // Writes an audio message from samples (little-endian on the wire, whatever the host order).
+// 0, writing nothing, above kMaxPayload / 2 samples.
 size_t serialize_audio(uint8_t k, std::span<const int16_t> samples, uint8_t *out);
 
 // Convenience: header and payload as one buffer.
