@@ -1,0 +1,241 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "core/log.hpp"
+
+namespace ca::config {
+
+namespace {
+
+enum class Type { string, integer, number, level, address };
+
+struct Key {
+  const char *section;
+  const char *name;
+  Type type;
+  double min;
+  double max;
+  void *(*field)(Config &);
+};
+
+#define CA_FIELD(expr) [](Config &c) -> void * { return &c.expr; }
+const Key kKeys[] = {
+    {"server", "listen", Type::address, 0, 0, CA_FIELD(server.listen)},
+    {"server", "threads", Type::integer, 0, 256, CA_FIELD(server.threads)},
+    {"server", "max_calls", Type::integer, 1, 1'000'000, CA_FIELD(server.max_calls)},
+    {"server", "uuid_timeout", Type::number, 0.001, 3600, CA_FIELD(server.uuid_timeout)},
+    {"server", "drain_timeout", Type::number, 0, 86400, CA_FIELD(server.drain_timeout)},
+    {"server", "max_audio_payload", Type::integer, 2, 65534, CA_FIELD(server.max_audio_payload)},
+    {"server", "max_queued_frames", Type::integer, 1, 100, CA_FIELD(server.max_queued_frames)},
+    {"server", "default_rate", Type::integer, 8000, 192000, CA_FIELD(server.default_rate)},
+    {"server", "agent", Type::string, 0, 0, CA_FIELD(server.agent)},
+    {"log", "level", Type::level, 0, 0, CA_FIELD(log.level)},
+    {"log", "file", Type::string, 0, 0, CA_FIELD(log.file)},
+    {"log", "rate", Type::number, 0.01, 1e6, CA_FIELD(log.rate)},
+    {"log", "burst", Type::integer, 1, 1'000'000, CA_FIELD(log.burst)},
+};
+#undef CA_FIELD
+
+bool known_section(std::string_view s) {
+  for (const Key &k : kKeys) {
+    if (s == k.section) return true;
+  }
+  return false;
+}
+
+const Key *find_key(std::string_view section, std::string_view name) {
+  for (const Key &k : kKeys) {
+    if (section == k.section && name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+std::string type_text(const Key &k) {
+  std::ostringstream s;
+  switch (k.type) {
+    case Type::string: return "a string";
+    case Type::level: return "one of trace, debug, info, warn, error, off";
+    case Type::address: return "a string \"HOST:PORT\"";
+    case Type::integer:
+      s << "an integer from " << static_cast<long long>(k.min) << " to " << static_cast<long long>(k.max);
+      return s.str();
+    case Type::number: s << "a number from " << k.min << " to " << k.max; return s.str();
+  }
+  return "a value";
+}
+
+// Stores a value already converted to its C++ type, checking range and form.
+Result<void> store_string(const Key &k, Config &c, std::string v) {
+  if (k.type == Type::level) {
+    log::Level l;
+    if (!log::parse_level(v, l)) return make_error(Errc::config, "must be " + type_text(k));
+  } else if (k.type == Type::address) {
+    std::string host, err;
+    uint16_t port = 0;
+    if (!split_host_port(v, host, port, err)) return make_error(Errc::config, err);
+  }
+  *static_cast<std::string *>(k.field(c)) = std::move(v);
+  return {};
+}
+
+Result<void> store_number(const Key &k, Config &c, double v) {
+  if (!(v >= k.min && v <= k.max)) return make_error(Errc::config, "must be " + type_text(k));
+  if (k.type == Type::integer) {
+    if (v != std::floor(v)) return make_error(Errc::config, "must be " + type_text(k));
+    *static_cast<int *>(k.field(c)) = static_cast<int>(v);
+  } else {
+    *static_cast<double *>(k.field(c)) = v;
+  }
+  return {};
+}
+
+bool is_string_type(Type t) { return t == Type::string || t == Type::level || t == Type::address; }
+
+std::string where(std::string_view source, const toml::source_region &r) {
+  std::ostringstream s;
+  s << source << ':' << r.begin.line;
+  return s.str();
+}
+
+Result<void> apply_node(const Key &k, Config &c, const toml::node &node) {
+  if (is_string_type(k.type)) {
+    if (auto v = node.value<std::string>(); v && node.is_string()) return store_string(k, c, *v);
+    return make_error(Errc::config, "must be " + type_text(k));
+  }
+  if (k.type == Type::integer && !node.is_integer()) return make_error(Errc::config, "must be " + type_text(k));
+  if (!node.is_number()) return make_error(Errc::config, "must be " + type_text(k));
+  return store_number(k, c, *node.value<double>());
+}
+
+Result<void> apply_env_value(const Key &k, Config &c, const std::string &text) {
+  if (is_string_type(k.type)) return store_string(k, c, text);
+  errno = 0;
+  char *end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || errno != 0 || end == nullptr || *end != '\0') {
+    return make_error(Errc::config, "must be " + type_text(k));
+  }
+  return store_number(k, c, v);
+}
+
+std::string env_name(const Key &k) {
+  std::string n = "CALLAGENT_";
+  for (const char *p : {k.section, "_", k.name}) {
+    for (; *p; ++p) n.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(*p))));
+  }
+  return n;
+}
+
+Result<void> apply_env(Config &c, const EnvLookup &env) {
+  if (!env) return {};
+  for (const Key &k : kKeys) {
+    const std::string name = env_name(k);
+    const char *v = env(name.c_str());
+    if (v == nullptr) continue;
+    if (auto r = apply_env_value(k, c, v); !r) {
+      return make_error(Errc::config, "environment " + name + "=" + v + ": " + k.section + "." + k.name + " " +
+                                          r.error().message);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const char *name) -> const char * { return std::getenv(name); };
+}
+
+bool split_host_port(std::string_view text, std::string &host, uint16_t &port, std::string &error) {
+  size_t colon;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      error = "\"" + std::string(text) + "\" is not [IPV6]:PORT";
+      return false;
+    }
+    host = std::string(text.substr(1, close - 1));
+    colon = close + 1;
+  } else {
+    colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || text.find(':') != colon) {
+      error = "\"" + std::string(text) + "\" is not HOST:PORT";
+      return false;
+    }
+    host = std::string(text.substr(0, colon));
+  }
+  const std::string_view p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string_view::npos) {
+    error = "\"" + std::string(text) + "\" has no valid port";
+    return false;
+  }
+  const long v = std::strtol(std::string(p).c_str(), nullptr, 10);
+  if (v > 65535) {
+    error = "\"" + std::string(text) + "\": port out of range";
+    return false;
+  }
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+Result<Config> parse(std::string_view toml_text, std::string_view source, const EnvLookup &env) {
+  Config c;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error &e) {
+    std::ostringstream s;
+    s << source << ':' << e.source().begin.line << ':' << e.source().begin.column << ": " << e.description();
+    return make_error(Errc::config, s.str());
+  }
+  for (const auto &[section_key, section_node] : root) {
+    const std::string_view section = section_key.str();
+    if (!known_section(section)) {
+      return make_error(Errc::config, where(source, section_node.source()) + ": unknown section [" +
+                                          std::string(section) + "]");
+    }
+    const toml::table *table = section_node.as_table();
+    if (table == nullptr) {
+      return make_error(Errc::config, where(source, section_node.source()) + ": \"" + std::string(section) +
+                                          "\" must be a section [" + std::string(section) + "]");
+    }
+    for (const auto &[key, node] : *table) {
+      const Key *k = find_key(section, key.str());
+      if (k == nullptr) {
+        return make_error(Errc::config, where(source, node.source()) + ": unknown key \"" +
+                                            std::string(key.str()) + "\" in [" + std::string(section) + "]");
+      }
+      if (auto r = apply_node(*k, c, node); !r) {
+        return make_error(Errc::config, where(source, node.source()) + ": " + std::string(section) + "." +
+                                            std::string(key.str()) + " " + r.error().message);
+      }
+    }
+  }
+  if (auto r = apply_env(c, env); !r) return r.error();
+  return c;
+}
+
+Result<Config> load_file(const std::string &path, const EnvLookup &env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::config, path + ": cannot open the configuration file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path, env);
+}
+
+Result<Config> from_env(const EnvLookup &env) { return parse("", "<defaults>", env); }
+
+std::vector<std::string> known_keys() {
+  std::vector<std::string> out;
+  for (const Key &k : kKeys) out.push_back(std::string(k.section) + "." + k.name);
+  return out;
+}
+
+}  // namespace ca::config

@@ -1,0 +1,116 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+#include "config/config.hpp"
+
+using namespace ca;
+
+namespace {
+
+config::EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char *name) -> const char * {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+}
+
+const config::EnvLookup kNoEnv = env_of({});
+
+std::string error_of(std::string_view toml, const config::EnvLookup &env = kNoEnv) {
+  auto r = config::parse(toml, "test.toml", env);
+  REQUIRE_FALSE(r.ok());
+  return r.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("defaults without a file") {
+  auto c = config::from_env(kNoEnv);
+  REQUIRE(c.ok());
+  CHECK(c->server.listen == "127.0.0.1:9092");
+  CHECK(c->server.max_calls == 1000);
+  CHECK(c->server.uuid_timeout == 5.0);
+  CHECK(c->server.max_audio_payload == 8192);
+  CHECK(c->log.level == "info");
+}
+
+TEST_CASE("a file sets every kind of value") {
+  auto c = config::parse(R"(
+[server]
+listen = "[::1]:9100"
+threads = 2
+max_calls = 50
+uuid_timeout = 2.5
+drain_timeout = 30
+agent = "echo"
+
+[log]
+level = "debug"
+)",
+                         "test.toml", kNoEnv);
+  REQUIRE(c.ok());
+  CHECK(c->server.listen == "[::1]:9100");
+  CHECK(c->server.threads == 2);
+  CHECK(c->server.max_calls == 50);
+  CHECK(c->server.uuid_timeout == 2.5);
+  CHECK(c->server.drain_timeout == 30.0);  // an integer where a number is asked is fine
+  CHECK(c->log.level == "debug");
+}
+
+TEST_CASE("errors name the file, the line and the key") {
+  CHECK(error_of("[server]\nthreads = 2\nthredas = 3\n") == "test.toml:3: unknown key \"thredas\" in [server]");
+  CHECK(error_of("\n\n[serve]\nx = 1\n") == "test.toml:3: unknown section [serve]");
+  CHECK(error_of("[server]\nmax_calls = \"many\"\n") ==
+        "test.toml:2: server.max_calls must be an integer from 1 to 1000000");
+  CHECK(error_of("[server]\nmax_calls = 1.5\n") == "test.toml:2: server.max_calls must be an integer from 1 to 1000000");
+  CHECK(error_of("[server]\n\nmax_calls = 0\n") == "test.toml:3: server.max_calls must be an integer from 1 to 1000000");
+  CHECK(error_of("[server]\nlisten = \"localhost\"\n") == "test.toml:2: server.listen \"localhost\" is not HOST:PORT");
+  CHECK(error_of("[server]\nlisten = \"h:99999\"\n") == "test.toml:2: server.listen \"h:99999\": port out of range");
+  CHECK(error_of("[log]\nlevel = \"loud\"\n") ==
+        "test.toml:2: log.level must be one of trace, debug, info, warn, error, off");
+  CHECK(error_of("server = 3\n") == "test.toml:1: \"server\" must be a section [server]");
+  // A TOML syntax error carries line and column.
+  const std::string syntax = error_of("[server]\nthreads = = 2\n");
+  CHECK(syntax.rfind("test.toml:2:", 0) == 0);
+}
+
+TEST_CASE("the environment overrides the file") {
+  auto env = env_of({{"CALLAGENT_SERVER_MAX_CALLS", "7"},
+                     {"CALLAGENT_SERVER_LISTEN", "0.0.0.0:9999"},
+                     {"CALLAGENT_LOG_LEVEL", "warn"},
+                     {"CALLAGENT_UNRELATED", "ignored"}});
+  auto c = config::parse("[server]\nmax_calls = 50\n", "test.toml", env);
+  REQUIRE(c.ok());
+  CHECK(c->server.max_calls == 7);
+  CHECK(c->server.listen == "0.0.0.0:9999");
+  CHECK(c->log.level == "warn");
+}
+
+TEST_CASE("a bad environment value names the variable") {
+  auto r = config::from_env(env_of({{"CALLAGENT_SERVER_THREADS", "lots"}}));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "environment CALLAGENT_SERVER_THREADS=lots: server.threads must be an integer from 0 to 256");
+}
+
+TEST_CASE("host and port") {
+  std::string host, err;
+  uint16_t port = 0;
+  CHECK(config::split_host_port("127.0.0.1:9092", host, port, err));
+  CHECK(host == "127.0.0.1");
+  CHECK(port == 9092);
+  CHECK(config::split_host_port("[::1]:0", host, port, err));
+  CHECK(host == "::1");
+  CHECK(port == 0);
+  CHECK_FALSE(config::split_host_port(":9092", host, port, err));
+  CHECK_FALSE(config::split_host_port("::1:9092", host, port, err));
+  CHECK_FALSE(config::split_host_port("host:", host, port, err));
+  CHECK_FALSE(config::split_host_port("host:12a", host, port, err));
+}
+
+TEST_CASE("the key list covers every section") {
+  auto keys = config::known_keys();
+  CHECK(std::find(keys.begin(), keys.end(), "server.listen") != keys.end());
+  CHECK(std::find(keys.begin(), keys.end(), "log.level") != keys.end());
+}
