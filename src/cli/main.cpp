@@ -1,14 +1,45 @@
+// `callagent`: the library's own host. Each command lives in its own file.
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "callagent/callagent.h"
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char *kUsage =
+    "usage: callagent <command> [options]\n"
+    "\n"
+    "AI phone calls over Asterisk AudioSocket.\n"
+    "\n"
+    "commands:\n"
+    "  serve       run the AudioSocket host (Asterisk connects to it)\n"
+    "  demo        the main job: a host on loopback and callers ringing it\n"
+    "  bench       load tools: `callagent bench audiosocket` drives many calls at a host\n"
+    "\n"
+    "  --version   print the version\n"
+    "  --help      this text; `callagent <command> --help` describes a command\n";
+
+}  // namespace
 
 int main(int argc, char **argv) {
-  if (argc >= 2 && (std::strcmp(argv[1], "--version") == 0)) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "--version" || cmd == "version") {
     std::printf("callagent %s\n", ca_version_string());
     return 0;
   }
-  std::fprintf(stderr, "usage: callagent --version\n");
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "serve") return ca::cli::cmd_serve(argc, argv);
+  if (cmd == "bench") return ca::cli::cmd_bench(argc, argv);
+  if (cmd == "demo") return ca::cli::cmd_demo(argc, argv);
+  std::fprintf(stderr, "callagent: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -1,0 +1,9 @@
+#pragma once
+
+namespace ca::cli {
+
+int cmd_serve(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+}  // namespace ca::cli

@@ -1,0 +1,112 @@
+#include "cli/host.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "core/log.hpp"
+
+namespace ca::cli {
+
+Result<server::HandlerFactory> make_agent(const std::string &name) {
+  if (name == "echo") {
+    return server::HandlerFactory([] { return std::make_unique<server::EchoHandler>(); });
+  }
+  return make_error(Errc::invalid_argument, "unknown agent \"" + name + "\" (available: echo)");
+}
+
+Result<server::ServerOptions> server_options(const config::Config &c) {
+  server::ServerOptions o;
+  std::string err;
+  if (!config::split_host_port(c.server.listen, o.host, o.port, err)) return make_error(Errc::config, err);
+  o.threads = c.server.threads;
+  o.max_calls = c.server.max_calls;
+  o.uuid_timeout = static_cast<Nanos>(c.server.uuid_timeout * 1e9);
+  o.max_audio_payload = static_cast<size_t>(c.server.max_audio_payload);
+  o.max_queued_frames = c.server.max_queued_frames;
+  o.default_rate = c.server.default_rate;
+  o.log_rate = c.log.rate;
+  o.log_burst = c.log.burst;
+  return o;
+}
+
+Result<void> apply_log_config(const config::LogSection &l) {
+  log::Level level;
+  if (!log::parse_level(l.level, level)) return make_error(Errc::config, "log.level: unknown level " + l.level);
+  log::set_level(level);
+  if (!l.file.empty()) {
+    const int fd = ::open(l.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return make_error(Errc::io, "log.file: cannot open " + l.file);
+    log::set_fd(fd);  // kept open for the life of the process
+  }
+  return {};
+}
+
+void block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int run_until_signal(const server::ServerOptions &options, server::HandlerFactory factory, double drain_timeout,
+                     int ready_fd) {
+  block_stop_signals();
+  auto started = server::Server::start(options, std::move(factory));
+  if (!started) {
+    log::write(log::Level::error, {}, "cannot start the server", {{"error", started.error().message}});
+    std::fprintf(stderr, "callagent: %s\n", started.error().message.c_str());
+    return 1;
+  }
+  server::Server &srv = **started;
+  if (ready_fd >= 0) {
+    const std::string line = std::to_string(srv.port()) + "\n";
+    (void)::write(ready_fd, line.data(), line.size());
+    ::close(ready_fd);
+  }
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::write(log::Level::info, {}, "signal received: draining", {{"signal", sig}, {"drain_timeout_s", drain_timeout}});
+  srv.drain(static_cast<Nanos>(drain_timeout * 1e9));
+
+  std::atomic<bool> done{false};
+  std::thread waiter([&] {
+    srv.wait();
+    done = true;
+  });
+  while (!done) {
+    timespec tick{0, 100'000'000};
+    if (sigtimedwait(&set, nullptr, &tick) > 0) {
+      log::write(log::Level::warn, {}, "second signal: ending the remaining calls now");
+      srv.drain(0);
+    }
+  }
+  waiter.join();
+  const server::ServerStats s = srv.stats();
+  log::write(log::Level::info, {}, "stopped",
+             {{"connections", s.connections},
+              {"calls_started", s.calls_started},
+              {"calls_ended", s.calls_ended},
+              {"calls_refused", s.calls_refused},
+              {"uuid_timeouts", s.uuid_timeouts},
+              {"protocol_errors", s.protocol_errors},
+              {"frames_in", s.frames_in},
+              {"frames_out", s.frames_out},
+              {"frames_dropped", s.frames_dropped},
+              {"deadlines_late", s.deadlines_late},
+              {"dtmf", s.dtmf}});
+  return 0;
+}
+
+}  // namespace ca::cli
