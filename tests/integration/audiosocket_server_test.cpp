@@ -435,3 +435,30 @@ TEST_CASE("many calls on several threads each get their own echo") {
   }
   CHECK(f.srv->stats().calls_started == kCalls);
 }
+
+TEST_CASE("a caller that stops reading gets at most 3 frames queued by the kernel; the rest are dropped whole") {
+  Fixture f;
+  test::Client c(f.port(), /*rcvbuf=*/1);  // the kernel's minimum window: a handful of frames
+  REQUIRE(c.send_uuid());
+  REQUIRE(f.journal.wait_for([](Journal &j) { return j.starts == 1; }));
+  // Not reading for a second: 50 deadlines pass.
+  const Nanos t0 = monotonic_now();
+  while (monotonic_now() - t0 < seconds(1)) ::poll(nullptr, 0, 50);
+  const auto s = f.srv->stats();
+  CHECK(s.frames_out + s.frames_dropped >= 45);
+  // What the window holds plus at most 3 in the send queue; without the bound the send buffer
+  // would have taken all 50.
+  CHECK(s.frames_out <= 20);
+  CHECK(s.frames_dropped >= 25);
+  // Everything that was sent arrives as whole messages once the caller reads again.
+  size_t got = 0;
+  while (got < s.frames_out + 5) {
+    auto m = c.next(millis(500));
+    if (!m) break;
+    ++got;
+    CHECK(m->kind == as::kind::slin8);
+    CHECK(m->payload.size() == 320);
+  }
+  CHECK(got == s.frames_out + 5);  // the backlog, then paced frames again
+  CHECK_FALSE(c.eof());
+}

@@ -31,8 +31,10 @@ struct Received {
 
 class Client {
  public:
-  explicit Client(uint16_t port) {
+  // `rcvbuf` > 0 sets SO_RCVBUF before connecting (a small window: a peer that reads slowly).
+  explicit Client(uint16_t port, int rcvbuf = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
