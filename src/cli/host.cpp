@@ -55,8 +55,29 @@ void block_stop_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+namespace {
+
+void log_stats(const server::Server &srv, const char *msg) {
+  const server::ServerStats s = srv.stats();
+  log::write(log::Level::info, {}, msg,
+             {{"active", s.active},
+              {"connections", s.connections},
+              {"calls_started", s.calls_started},
+              {"calls_ended", s.calls_ended},
+              {"calls_refused", s.calls_refused},
+              {"uuid_timeouts", s.uuid_timeouts},
+              {"protocol_errors", s.protocol_errors},
+              {"frames_in", s.frames_in},
+              {"frames_out", s.frames_out},
+              {"frames_dropped", s.frames_dropped},
+              {"deadlines_late", s.deadlines_late},
+              {"dtmf", s.dtmf}});
+}
+
+}  // namespace
+
 int run_until_signal(const server::ServerOptions &options, server::HandlerFactory factory, double drain_timeout,
-                     int ready_fd) {
+                     int ready_fd, double stats_interval) {
   block_stop_signals();
   auto started = server::Server::start(options, std::move(factory));
   if (!started) {
@@ -75,8 +96,19 @@ int run_until_signal(const server::ServerOptions &options, server::HandlerFactor
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  // The counters go to the log every stats_interval seconds while serving.
   int sig = 0;
-  sigwait(&set, &sig);
+  for (;;) {
+    if (stats_interval <= 0) {
+      sigwait(&set, &sig);
+      break;
+    }
+    const auto whole = static_cast<time_t>(stats_interval);
+    timespec every{whole, static_cast<long>((stats_interval - static_cast<double>(whole)) * 1e9)};
+    sig = sigtimedwait(&set, nullptr, &every);
+    if (sig > 0) break;
+    log_stats(srv, "stats");
+  }
   log::write(log::Level::info, {}, "signal received: draining", {{"signal", sig}, {"drain_timeout_s", drain_timeout}});
   srv.drain(static_cast<Nanos>(drain_timeout * 1e9));
 
@@ -93,19 +125,7 @@ int run_until_signal(const server::ServerOptions &options, server::HandlerFactor
     }
   }
   waiter.join();
-  const server::ServerStats s = srv.stats();
-  log::write(log::Level::info, {}, "stopped",
-             {{"connections", s.connections},
-              {"calls_started", s.calls_started},
-              {"calls_ended", s.calls_ended},
-              {"calls_refused", s.calls_refused},
-              {"uuid_timeouts", s.uuid_timeouts},
-              {"protocol_errors", s.protocol_errors},
-              {"frames_in", s.frames_in},
-              {"frames_out", s.frames_out},
-              {"frames_dropped", s.frames_dropped},
-              {"deadlines_late", s.deadlines_late},
-              {"dtmf", s.dtmf}});
+  log_stats(srv, "stopped");
   return 0;
 }
 

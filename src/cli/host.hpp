@@ -23,9 +23,10 @@ Result<void> apply_log_config(const config::LogSection &log);
 void block_stop_signals();
 
 // Starts the server, writes its port as decimal text and a newline to `ready_fd` (when >= 0),
-// and runs until SIGINT/SIGTERM: then drains for `drain_timeout` seconds (a second signal ends
-// the calls at once) and returns 0. Non-zero when the server cannot start.
+// and runs until SIGINT/SIGTERM, logging the counters every `stats_interval` seconds (0: never);
+// then drains for `drain_timeout` seconds (a second signal ends the calls at once) and returns 0.
+// Non-zero when the server cannot start.
 int run_until_signal(const server::ServerOptions &options, server::HandlerFactory factory, double drain_timeout,
-                     int ready_fd);
+                     int ready_fd, double stats_interval);
 
 }  // namespace ca::cli

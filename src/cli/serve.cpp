@@ -82,7 +82,7 @@ int cmd_serve(int argc, char **argv) {
     std::fprintf(stderr, "callagent serve: %s\n", agent.error().message.c_str());
     return 2;
   }
-  return run_until_signal(*options, std::move(*agent), c.server.drain_timeout, -1);
+  return run_until_signal(*options, std::move(*agent), c.server.drain_timeout, -1, c.log.stats_interval);
 }
 
 }  // namespace ca::cli

@@ -40,6 +40,7 @@ const Key kKeys[] = {
     {"log", "file", Type::string, 0, 0, CA_FIELD(log.file)},
     {"log", "rate", Type::number, 0.01, 1e6, CA_FIELD(log.rate)},
     {"log", "burst", Type::integer, 1, 1'000'000, CA_FIELD(log.burst)},
+    {"log", "stats_interval", Type::number, 0, 86400, CA_FIELD(log.stats_interval)},
 };
 #undef CA_FIELD
 

@@ -30,6 +30,7 @@ struct LogSection {
   std::string file;  // empty: stderr
   double rate = 20;  // lines per second per call, after the burst
   int burst = 40;
+  double stats_interval = 60;  // seconds between counter lines; 0: none
 };
 
 struct Config {

@@ -48,6 +48,20 @@ TEST_CASE("SIGTERM: stop accepting, let the call run to the drain timeout, end i
   CHECK(p.err().find("\"msg\":\"stopped\"") != std::string::npos);
 }
 
+TEST_CASE("the counters are logged every stats_interval") {
+  ::setenv("CALLAGENT_LOG_STATS_INTERVAL", "0.1", 1);
+  test::Process p({kCli, "serve", "--listen", "127.0.0.1:0"});
+  ::unsetenv("CALLAGENT_LOG_STATS_INTERVAL");
+  REQUIRE(p.wait_stderr_for("\"msg\":\"listening\""));
+  const long port = test::json_int_field(p.err(), "port");
+  test::Client c(static_cast<uint16_t>(port));
+  REQUIRE(c.send_uuid());
+  REQUIRE(p.wait_stderr_for("\"msg\":\"stats\",\"active\":1"));
+  p.signal(SIGTERM);
+  c.close();
+  CHECK(p.wait() == 0);
+}
+
 TEST_CASE("SIGINT with no calls exits at once") {
   test::Process p({kCli, "serve", "--listen", "127.0.0.1:0", "--drain-timeout", "60"});
   REQUIRE(p.wait_stderr_for("\"msg\":\"listening\""));
