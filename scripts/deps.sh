@@ -6,6 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config
   libuv1-dev libsamplerate0-dev libtomlplusplus-dev
+  pybind11-dev python3-dev python3-pytest
 )
 test_pkgs=(
   doctest-dev libbenchmark-dev

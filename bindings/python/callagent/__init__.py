@@ -1,0 +1,11 @@
+"""libcallagent for Python: AI phone calls over the library's C ABI.
+
+The compiled ``_callagent`` extension binds the C functions; this package is the Python face
+of them, where pure-Python helpers will live.
+"""
+
+from ._callagent import ABI_VERSION, version, version_info
+
+__all__ = ["ABI_VERSION", "version", "version_info", "__version__"]
+
+__version__ = version()
