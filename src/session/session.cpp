@@ -1,0 +1,1204 @@
+#include "session/session.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "audio/frame.hpp"
+#include "session/text_utils.hpp"
+
+namespace ca::session {
+
+namespace {
+constexpr Nanos kFrame = millis(20);
+constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
+// Voice must stop this long before the utterance counts as over (and the STT stream is finished).
+constexpr Nanos kSpeechHangover = millis(200);
+// How long the end of a turn waits for a recogniser's last final.
+constexpr Nanos kSttGrace = millis(1500);
+}  // namespace
+
+const char *state_name(State s) {
+  switch (s) {
+    case State::idle: return "idle";
+    case State::greeting: return "greeting";
+    case State::listening: return "listening";
+    case State::thinking: return "thinking";
+    case State::speaking: return "speaking";
+    case State::transferring: return "transferring";
+    case State::ended: return "ended";
+  }
+  return "unknown";
+}
+
+const char *event_type_name(Event::Type t) {
+  using T = Event::Type;
+  switch (t) {
+    case T::state_changed: return "state_changed";
+    case T::caller_interim: return "caller_interim";
+    case T::caller_turn: return "caller_turn";
+    case T::bot_clause: return "bot_clause";
+    case T::bot_heard: return "bot_heard";
+    case T::barge_in_muted: return "barge_in_muted";
+    case T::barge_in_resumed: return "barge_in_resumed";
+    case T::barge_in_committed: return "barge_in_committed";
+    case T::tool_started: return "tool_started";
+    case T::tool_finished: return "tool_finished";
+    case T::dtmf: return "dtmf";
+    case T::transfer_requested: return "transfer_requested";
+    case T::hangup_requested: return "hangup_requested";
+    case T::turn_timeline: return "turn_timeline";
+    case T::error: return "error";
+    case T::filler: return "filler";
+  }
+  return "unknown";
+}
+
+// ---- the mailbox: any thread in, the owning thread out ----
+
+class Mailbox final : public providers::SttSink,
+                      public providers::TtsSink,
+                      public providers::LlmSink,
+                      public providers::ToolSink {
+ public:
+  struct Item {
+    enum class Kind : uint8_t { interrupt, stt, llm_text, llm_call, llm_done, llm_error, tts_audio, tts_done,
+                                tts_error, tool_result };
+    Kind kind = Kind::interrupt;
+    RequestId id = 0;
+    providers::SttEvent stt;
+    std::string text;
+    agent::ToolCall call;
+    std::vector<int16_t> pcm;
+    int rate = 0;
+    providers::ToolResult tool;
+  };
+
+  void on_stt(RequestId id, providers::SttEvent ev) override {
+    Item i;
+    i.kind = Item::Kind::stt;
+    i.id = id;
+    i.stt = std::move(ev);
+    put(std::move(i));
+  }
+  void on_tts_audio(RequestId id, std::span<const int16_t> pcm, int rate) override {
+    Item i;
+    i.kind = Item::Kind::tts_audio;
+    i.id = id;
+    i.pcm.assign(pcm.begin(), pcm.end());
+    i.rate = rate;
+    put(std::move(i));
+  }
+  void on_tts_done(RequestId id) override { put(simple(Item::Kind::tts_done, id)); }
+  void on_tts_error(RequestId id, std::string message) override {
+    Item i = simple(Item::Kind::tts_error, id);
+    i.text = std::move(message);
+    put(std::move(i));
+  }
+  void on_llm_text(RequestId id, std::string_view delta) override {
+    Item i = simple(Item::Kind::llm_text, id);
+    i.text = std::string(delta);
+    put(std::move(i));
+  }
+  void on_llm_tool_call(RequestId id, agent::ToolCall call) override {
+    Item i = simple(Item::Kind::llm_call, id);
+    i.call = std::move(call);
+    put(std::move(i));
+  }
+  void on_llm_done(RequestId id, providers::LlmUsage) override { put(simple(Item::Kind::llm_done, id)); }
+  void on_llm_error(RequestId id, std::string message) override {
+    Item i = simple(Item::Kind::llm_error, id);
+    i.text = std::move(message);
+    put(std::move(i));
+  }
+  void on_tool_result(RequestId id, providers::ToolResult result) override {
+    Item i = simple(Item::Kind::tool_result, id);
+    i.tool = std::move(result);
+    put(std::move(i));
+  }
+  void interrupt() { put(simple(Item::Kind::interrupt, 0)); }
+
+  void take(std::vector<Item> &out) {
+    std::lock_guard lock(mu_);
+    out.swap(items_);
+  }
+  bool empty() {
+    std::lock_guard lock(mu_);
+    return items_.empty();
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    items_.clear();
+  }
+
+ private:
+  static Item simple(Item::Kind k, RequestId id) {
+    Item i;
+    i.kind = k;
+    i.id = id;
+    return i;
+  }
+  void put(Item &&i) {
+    std::lock_guard lock(mu_);
+    if (!closed_) items_.push_back(std::move(i));
+  }
+
+  std::mutex mu_;
+  std::vector<Item> items_;
+  bool closed_ = false;
+};
+
+// ---- speech being played ----
+
+struct Session::Clause {
+  Kind kind = Kind::reply;
+  std::string text;
+  RequestId llm_request = 0;   // reply: the LLM request it came from
+  RequestId tts_id = 0;
+  bool requested = false;
+  bool tts_done = false;
+  bool hold = false;          // a speculative reply: not to be played before the turn commits
+  bool protect = false;       // not interruptible
+  std::vector<int16_t> audio;  // at the call's rate
+  size_t read = 0;             // samples pulled
+  uint64_t pull_offset = 0;    // position of audio[0] in the pulled stream (set when it starts)
+  bool started = false;
+  std::optional<audio::Resampler> resampler;
+  int source_rate = 0;
+
+  bool finished() const { return tts_done && read >= audio.size(); }
+};
+
+struct Session::ToolRun {
+  std::vector<agent::ToolCall> calls;  // identical calls share one run
+  std::string name;
+  Nanos deadline = 0;
+  bool done = false;
+  providers::ToolResult result;
+};
+
+// ---- construction ----
+
+Session::Session(SessionConfig config, Providers providers, EventCallback on_event)
+    : cfg_(std::move(config)),
+      providers_(std::move(providers)),
+      on_event_(std::move(on_event)),
+      phrases_(default_phrases(cfg_.language)),
+      mailbox_(std::make_shared<Mailbox>()),
+      frame_samples_(audio::samples_per_frame(cfg_.sample_rate, 20)),
+      vad_([&] {
+        VadConfig v = cfg_.vad;
+        v.sample_rate = cfg_.sample_rate;
+        return v;
+      }()),
+      echo_([&] {
+        EchoGateConfig e = cfg_.echo;
+        e.sample_rate = cfg_.sample_rate;
+        return e;
+      }()),
+      preroll_frames_(static_cast<size_t>(cfg_.preroll / kFrame)),
+      splitter_(cfg_.clause_min_chars) {}
+
+Session::~Session() {
+  mailbox_->close();
+  if (state_ != State::ended) {
+    cancel_llm();
+    drop_speech(false);
+    if (stt_id_ != 0 && providers_.stt) providers_.stt->cancel(stt_id_);
+  }
+}
+
+// ---- owning-thread inputs ----
+
+void Session::push_audio(std::span<const int16_t> frame) { pending_audio_.emplace_back(frame.begin(), frame.end()); }
+void Session::push_dtmf(char digit) { pending_dtmf_.push_back(digit); }
+void Session::push_hangup() { pending_hangup_ = true; }
+void Session::push_transfer_result(bool ok) { pending_transfer_result_ = ok; }
+void Session::interrupt() { mailbox_->interrupt(); }
+
+void Session::push_played(uint64_t samples) {
+  played_reported_ = true;
+  played_total_ += samples;
+}
+
+// ---- the main step ----
+
+void Session::process(Nanos now) {
+  now_ = now;
+  if (state_ == State::ended) {
+    pending_audio_.clear();
+    return;
+  }
+  if (state_ == State::idle) start(now);
+
+  // System events first: they decide whether ordered work still matters.
+  std::vector<Mailbox::Item> items;
+  mailbox_->take(items);
+  for (const auto &i : items) {
+    if (i.kind == Mailbox::Item::Kind::interrupt && bot_audible()) commit_barge_in(now);
+  }
+  if (pending_hangup_) {
+    pending_hangup_ = false;
+    end_call("caller_hangup");
+    return;
+  }
+  for (auto &frame : pending_audio_) on_caller_frame(frame, now);
+  pending_audio_.clear();
+  for (char d : pending_dtmf_) {
+    Event e;
+    e.type = Event::Type::dtmf;
+    e.text = std::string(1, d);
+    emit(std::move(e));
+    if (cfg_.operator_digit != 0 && d == cfg_.operator_digit && state_ != State::transferring) {
+      request_transfer("dtmf", now);
+    }
+  }
+  pending_dtmf_.clear();
+  if (pending_transfer_result_) {
+    const bool ok = *pending_transfer_result_;
+    pending_transfer_result_.reset();
+    if (state_ == State::transferring) {
+      if (ok) {
+        end_call("transferred");
+        return;
+      }
+      emit_simple(Event::Type::error, "transfer failed");
+      queue_clause(Kind::notice, phrases_.transfer_failed, now);
+      set_state(State::speaking);
+    }
+  }
+
+  // Ordered work, in arrival order.
+  for (auto &i : items) {
+    if (state_ == State::ended) break;
+    using K = Mailbox::Item::Kind;
+    switch (i.kind) {
+      case K::interrupt: break;
+      case K::stt: on_stt(i.id, std::move(i.stt), now); break;
+      case K::llm_text: on_llm_text(i.id, i.text, now); break;
+      case K::llm_call: on_llm_tool_call(i.id, std::move(i.call)); break;
+      case K::llm_done: on_llm_done(i.id, now); break;
+      case K::llm_error: on_llm_error(i.id, i.text, now); break;
+      case K::tts_audio: on_tts_audio(i.id, i.pcm, i.rate, now); break;
+      case K::tts_done: on_tts_done(i.id, true, {}); break;
+      case K::tts_error: on_tts_done(i.id, false, i.text); break;
+      case K::tool_result: on_tool_result(i.id, std::move(i.tool), now); break;
+    }
+  }
+  if (state_ == State::ended) return;
+  run_timers(now);
+  pump_tts();
+}
+
+Nanos Session::next_deadline() const {
+  if (state_ == State::ended) return kNever;
+  if (state_ == State::idle) return now_;
+  // Each timer here is exactly one that run_timers() acts on, so none stays in the past.
+  Nanos d = kNever;
+  auto at = [&d](Nanos t) { d = std::min(d, t); };
+  if (caller_speaking_) at(last_voice_at_ + kSpeechHangover);
+  if (!turn_committed_ && turn_has_final_ && !caller_speaking_ &&
+      (state_ == State::listening || state_ == State::thinking)) {
+    if (stt_id_ == 0 && llm_id_ == 0 && tools_.empty() && state_ == State::listening) {
+      at(last_voice_at_ + cfg_.eager_start_silence);
+    }
+    at(last_voice_at_ + cfg_.end_of_turn_silence + (stt_id_ == 0 ? 0 : kSttGrace));
+  }
+  if (muted_ && !caller_speaking_) at(last_voice_at_ + cfg_.barge_in_resume_silence);
+  if (silence_ladder_armed()) at(listening_since_ + cfg_.silence_timeout);
+  if (started_at_ >= 0 && !max_duration_hit_) at(started_at_ + cfg_.max_duration);
+  if (filler_at_ != 0) at(filler_at_);
+  if (llm_id_ != 0 && !llm_done_) at(llm_started_at_ + cfg_.llm_timeout);
+  for (const auto &[id, run] : tools_) {
+    if (!run->done) at(run->deadline);
+  }
+  return d;
+}
+
+bool Session::silence_ladder_armed() const {
+  return state_ == State::listening && clauses_.empty() && turn_committed_ && !caller_speaking_ && llm_id_ == 0 &&
+         tools_.empty();
+}
+
+// ---- outbound audio ----
+
+bool Session::pull(std::span<int16_t> out) {
+  std::fill(out.begin(), out.end(), int16_t{0});
+  bool audio = false;
+  if (!muted_ && state_ != State::ended) {
+    retire_finished();
+    if (!clauses_.empty()) {
+      Clause &c = *clauses_.front();
+      const size_t avail = c.audio.size() - c.read;
+      if (!c.hold && (avail >= out.size() || (c.tts_done && avail > 0))) {
+        if (!c.started) {
+          c.started = true;
+          c.pull_offset = pulled_total_;
+          if (c.kind == Kind::reply && timeline_.first_frame_ready == 0) {
+            timeline_.first_frame_ready = now_;
+            filler_at_ = 0;
+            Event e;
+            e.type = Event::Type::turn_timeline;
+            e.timeline = timeline_;
+            emit(std::move(e));
+          }
+          if (c.kind == Kind::reply && state_ == State::thinking) set_state(State::speaking);
+        }
+        const size_t n = std::min(avail, out.size());
+        std::memcpy(out.data(), c.audio.data() + c.read, n * sizeof(int16_t));
+        c.read += n;
+        pulled_total_ += out.size();
+        audio = true;
+      } else if (c.tts_done && avail == 0 && !c.started) {
+        // A clause that produced no audio (TTS failed): skip it.
+        clauses_.erase(clauses_.begin());
+      }
+    }
+  }
+  echo_.on_played(out);
+  last_pull_audio_ = audio;
+  if (audio) {
+    ++stats_.frames_out;
+  } else {
+    ++stats_.frames_silent;
+  }
+  // A host that does not report playout is taken to play everything it pulls.
+  if (!played_reported_) played_total_ = pulled_total_;
+  after_speech(now_);
+  return audio;
+}
+
+// Clauses played to the end leave the queue; what they said was heard.
+void Session::retire_finished() {
+  while (!clauses_.empty() && clauses_.front()->finished()) {
+    const Clause &c = *clauses_.front();
+    if (c.kind == Kind::reply && c.started) {
+      std::string &h = heard_[c.llm_request];
+      if (!h.empty()) h.push_back(' ');
+      h += c.text;
+    }
+    clauses_.erase(clauses_.begin());
+  }
+}
+
+// Speech that has run out ends the bot's turn.
+void Session::after_speech(Nanos now) {
+  const bool speech_left = std::any_of(clauses_.begin(), clauses_.end(), [](const auto &c) { return !c->finished(); });
+  if (speech_left) return;
+  // The last frame handed out still has to be played: act on the next, silent, pull.
+  if (last_pull_audio_) return;
+  retire_finished();
+  if (hangup_after_speech_) {
+    end_call(hangup_reason_);
+    return;
+  }
+  if (transfer_after_speech_) {
+    transfer_after_speech_ = false;
+    set_state(State::transferring);
+    Event e;
+    e.type = Event::Type::transfer_requested;
+    e.text = transfer_reason_;
+    e.detail = transfer_summary();
+    emit(std::move(e));
+    return;
+  }
+  if (state_ == State::greeting || state_ == State::speaking) {
+    if (llm_id_ != 0 || !tools_.empty()) return;  // more of the reply is coming
+    reply_finished(now);
+  }
+}
+
+std::string Session::transfer_summary() const {
+  std::string s = "caller said:";
+  int n = 0;
+  const auto &m = conversation_.messages();
+  for (auto it = m.rbegin(); it != m.rend() && n < 3; ++it) {
+    if (it->role != agent::Role::user) continue;
+    s = s + (n == 0 ? " " : " | ") + it->text;
+    ++n;
+  }
+  return n == 0 ? "caller said nothing" : s;
+}
+
+void Session::reply_finished(Nanos now) {
+  heard_.clear();
+  message_of_.clear();
+  begin_listening(now);
+}
+
+void Session::begin_listening(Nanos now) {
+  set_state(State::listening);
+  listening_since_ = now;
+}
+
+// ---- caller side ----
+
+void Session::on_caller_frame(std::span<const int16_t> frame, Nanos now) {
+  ++stats_.frames_in;
+  // The bot's own audio coming back is not the caller speaking.
+  const bool voiced = vad_.is_speech(frame) && !echo_.is_echo(frame);
+
+  preroll_.emplace_back(frame.begin(), frame.end());
+  while (preroll_.size() > preroll_frames_ + 1) preroll_.pop_front();
+  if (stt_id_ != 0 && !stt_finishing_ && providers_.stt) providers_.stt->push(stt_id_, frame);
+
+  if (voiced) {
+    voiced_run_ += kFrame;
+    last_voice_at_ = now;
+    if (!caller_speaking_ && voiced_run_ >= cfg_.speech_onset) caller_speech_started(now);
+  } else {
+    voiced_run_ = 0;
+  }
+  if (caller_speaking_ && now - last_voice_at_ >= kSpeechHangover) caller_speech_ended();
+
+  // Two-stage barge-in: mute on speech, commit on words or long speech.
+  if (caller_speaking_ && bot_audible() && !current_clause_protected()) {
+    const Nanos talked = now - speech_since_;
+    if (!muted_ && talked >= cfg_.barge_in_min_speech) mute();
+    if (muted_ && talked >= cfg_.barge_in_commit_speech && !utterance_backchannel_) commit_barge_in(now);
+  }
+}
+
+void Session::caller_speech_started(Nanos now) {
+  caller_speaking_ = true;
+  utterance_backchannel_ = false;
+  speech_since_ = now - voiced_run_ + kFrame;
+  silence_count_ = 0;
+  // The caller goes on talking: an early LLM start no longer answers the whole turn.
+  if (llm_speculative_ && llm_id_ != 0) {
+    cancel_llm();
+    drop_reply_speech();
+  }
+  if (stt_id_ == 0) open_stt();
+}
+
+void Session::caller_speech_ended() {
+  caller_speaking_ = false;
+  finish_stt();
+}
+
+void Session::open_stt() {
+  if (!providers_.stt) return;
+  stt_id_ = next_id_++;
+  stt_finishing_ = false;
+  providers::SttParams p;
+  p.id = stt_id_;
+  p.sample_rate = cfg_.sample_rate;
+  p.language = cfg_.language;
+  providers_.stt->open(p, mailbox_);
+  for (const auto &f : preroll_) providers_.stt->push(stt_id_, f);
+}
+
+void Session::finish_stt() {
+  if (stt_id_ == 0 || stt_finishing_ || !providers_.stt) return;
+  stt_finishing_ = true;
+  providers_.stt->finish(stt_id_);
+}
+
+void Session::on_stt(RequestId id, providers::SttEvent ev, Nanos now) {
+  if (id != stt_id_) return;
+  using T = providers::SttEvent::Type;
+  if (ev.type == T::done || ev.type == T::error) {
+    if (ev.type == T::error) {
+      Event e;
+      e.type = Event::Type::error;
+      e.text = "stt: " + ev.text;
+      emit(std::move(e));
+    }
+    stt_id_ = 0;
+    stt_finishing_ = false;
+    // Speech that went on past the end of the stream gets a stream of its own.
+    if (caller_speaking_) open_stt();
+    return;
+  }
+  const bool words = !ev.text.empty() && !is_backchannel(ev.text, cfg_.language);
+  if (ev.type == T::interim) {
+    if (ev.text.empty()) return;
+    utterance_backchannel_ = !words;
+    Event e;
+    e.type = Event::Type::caller_interim;
+    e.text = ev.text;
+    emit(std::move(e));
+    if (bot_audible() && !current_clause_protected() && words) {
+      if (!muted_) mute();
+      commit_barge_in(now);
+    }
+    return;
+  }
+  // A final.
+  if (ev.text.empty()) return;
+  if (bot_audible() && !current_clause_protected()) {
+    if (!words) return;  // "угу" while the bot talks: acknowledged, not a turn
+    if (!muted_) mute();
+    commit_barge_in(now);
+  } else if (bot_audible() || (!words && state_ == State::speaking)) {
+    return;  // over a protected prompt: not a turn
+  }
+  // A later final before the bot's first audio: answer the whole thing.
+  if (turn_committed_ && state_ == State::thinking && timeline_.first_frame_ready == 0 && round_ == 0 &&
+      tools_.empty()) {
+    cancel_llm();
+    drop_reply_speech();
+    conversation_.extend_last_user(ev.text);
+    timeline_.stt_final = now;
+    Event e;
+    e.type = Event::Type::caller_turn;
+    e.text = conversation_.last_user() ? conversation_.last_user()->text : ev.text;
+    emit(std::move(e));
+    start_llm(now);
+    return;
+  }
+  if (!turn_text_.empty()) turn_text_.push_back(' ');
+  turn_text_ += ev.text;
+  turn_has_final_ = true;
+  turn_committed_ = false;
+  turn_final_at_ = now;
+  maybe_commit_turn(now);
+}
+
+void Session::maybe_start_eager(Nanos now) {
+  // Only once the last utterance's final is in: an answer to half the words is wasted.
+  if (turn_committed_ || !turn_has_final_ || caller_speaking_ || stt_id_ != 0 || llm_id_ != 0 || !tools_.empty()) {
+    return;
+  }
+  if (state_ != State::listening) return;
+  if (now - last_voice_at_ < cfg_.eager_start_silence) return;
+  llm_speculative_ = true;
+  speculative_text_ = turn_text_;
+  start_llm(now);
+}
+
+void Session::maybe_commit_turn(Nanos now) {
+  if (turn_committed_ || !turn_has_final_ || caller_speaking_) return;
+  if (state_ != State::listening && state_ != State::thinking) return;
+  const Nanos silence = now - last_voice_at_;
+  // The last utterance's final is awaited, within reason: a slow recogniser delays the turn by
+  // at most kSttGrace, it does not lose it.
+  const bool final_in = stt_id_ == 0 || silence >= cfg_.end_of_turn_silence + kSttGrace;
+  if (silence < cfg_.end_of_turn_silence || !final_in) {
+    maybe_start_eager(now);
+    return;
+  }
+  commit_turn(now);
+}
+
+void Session::commit_turn(Nanos now) {
+  turn_committed_ = true;
+  ++turn_no_;
+  ++stats_.turns;
+  timeline_ = Event::Timeline{};
+  timeline_.turn = turn_no_;
+  timeline_.speech_end = last_voice_at_;
+  timeline_.stt_final = turn_final_at_;
+  std::string text = std::move(turn_text_);
+  turn_text_.clear();
+  turn_has_final_ = false;
+  Event e;
+  e.type = Event::Type::caller_turn;
+  e.text = text;
+  emit(std::move(e));
+  filler_at_ = now + cfg_.filler_delay;
+  set_state(State::thinking);
+
+  if (!tools_.empty()) {
+    // Tool results of the interrupted reply must sit right after their calls.
+    waiting_turn_ = std::move(text);
+    return;
+  }
+  conversation_.add_user(text);
+  round_ = 0;
+  if (llm_id_ != 0 && llm_speculative_ && speculative_text_ == text) {
+    // The early start answered exactly this: keep it, and let its speech play.
+    llm_speculative_ = false;
+    timeline_.llm_request = llm_started_at_;
+    timeline_.llm_first_token = first_token_at_;
+    timeline_.first_clause = first_clause_at_;
+    timeline_.tts_first_audio = first_audio_at_;
+    for (auto &c : clauses_) c->hold = false;
+    if (llm_done_) finish_round(now);
+    return;
+  }
+  cancel_llm();
+  drop_reply_speech();
+  start_llm(now);
+}
+
+// ---- the LLM ----
+
+void Session::start_llm(Nanos now) {
+  if (!providers_.llm) {
+    queue_clause(Kind::notice, phrases_.llm_error, now);
+    return;
+  }
+  llm_id_ = next_id_++;
+  llm_started_at_ = now;
+  llm_first_token_ = false;
+  llm_done_ = false;
+  llm_text_.clear();
+  llm_calls_.clear();
+  splitter_.reset();
+  first_token_at_ = first_clause_at_ = first_audio_at_ = 0;
+  ++stats_.llm_requests;
+  if (!llm_speculative_ && timeline_.llm_request == 0) timeline_.llm_request = now;
+
+  providers::LlmRequest r;
+  r.id = llm_id_;
+  r.system_prompt = cfg_.system_prompt;
+  r.messages = conversation_.messages();
+  if (llm_speculative_) {
+    agent::Message m;
+    m.role = agent::Role::user;
+    m.text = speculative_text_;
+    r.messages.push_back(std::move(m));
+  }
+  for (const auto &t : providers_.tools) {
+    const auto &s = t->spec();
+    r.tools.push_back({s.name, s.description, s.parameters_json});
+  }
+  providers_.llm->start(r, mailbox_);
+}
+
+void Session::cancel_llm() {
+  if (llm_id_ != 0 && !llm_done_ && providers_.llm) providers_.llm->cancel(llm_id_);
+  llm_id_ = 0;
+  llm_done_ = false;
+  llm_speculative_ = false;
+  splitter_.reset();
+}
+
+void Session::on_llm_text(RequestId id, const std::string &delta, Nanos now) {
+  if (id != llm_id_ || llm_done_) return;
+  if (!llm_first_token_) {
+    llm_first_token_ = true;
+    first_token_at_ = now;
+    if (!llm_speculative_ && timeline_.llm_first_token == 0) timeline_.llm_first_token = now;
+  }
+  llm_text_ += delta;
+  splitter_.push(delta, [&](std::string clause) { queue_clause(Kind::reply, std::move(clause), now); });
+}
+
+void Session::on_llm_tool_call(RequestId id, agent::ToolCall call) {
+  if (id != llm_id_ || llm_done_) return;
+  if (call.id.empty()) call.id = "call_" + std::to_string(next_id_++);
+  llm_calls_.push_back(std::move(call));
+}
+
+void Session::on_llm_done(RequestId id, Nanos now) {
+  if (id != llm_id_ || llm_done_) return;
+  llm_done_ = true;
+  std::string rest = splitter_.flush();
+  if (!rest.empty()) queue_clause(Kind::reply, std::move(rest), now);
+  if (llm_speculative_) return;  // finished when the turn commits
+  finish_round(now);
+}
+
+void Session::on_llm_error(RequestId id, const std::string &message, Nanos now) {
+  if (id != llm_id_ || llm_done_) return;
+  Event e;
+  e.type = Event::Type::error;
+  e.text = "llm: " + message;
+  emit(std::move(e));
+  const bool spoke = llm_first_token_;
+  const bool speculative = llm_speculative_;
+  llm_id_ = 0;
+  llm_done_ = false;
+  llm_speculative_ = false;
+  splitter_.reset();  // half a sentence is not said
+  if (speculative) {
+    drop_reply_speech();
+    return;  // the committed turn asks again
+  }
+  if (spoke) {
+    // What was said stands and is not repeated.
+    message_of_[id] = conversation_.add_assistant(llm_text_);
+    after_speech(now);
+    return;
+  }
+  queue_clause(Kind::notice, phrases_.llm_error, now);
+}
+
+// A round is over: run its tools, or the reply is complete.
+void Session::finish_round(Nanos now) {
+  const RequestId id = llm_id_;
+  llm_id_ = 0;
+  llm_done_ = false;
+  if (!llm_calls_.empty()) {
+    message_of_[id] = conversation_.add_assistant(llm_text_, llm_calls_);
+    run_tools(now);
+    return;
+  }
+  if (llm_text_.empty()) {
+    // An empty reply: ask again rather than leave the caller in silence.
+    queue_clause(Kind::notice, phrases_.not_heard, now);
+  } else {
+    message_of_[id] = conversation_.add_assistant(llm_text_);
+  }
+  after_speech(now);
+}
+
+// ---- tools ----
+
+namespace {
+// Identical calls (same tool, same arguments up to whitespace outside strings) run once.
+std::string call_key(const agent::ToolCall &c) {
+  std::string k = c.name;
+  k.push_back('\0');
+  bool in_string = false, escaped = false;
+  for (char ch : c.arguments_json) {
+    if (in_string) {
+      k.push_back(ch);
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+      k.push_back(ch);
+    } else if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '\r') {
+      k.push_back(ch);
+    }
+  }
+  return k;
+}
+}  // namespace
+
+void Session::run_tools(Nanos now) {
+  std::map<std::string, RequestId> by_key;
+  tool_order_.clear();
+  std::string wait_phrase;
+  for (const auto &call : llm_calls_) {
+    const std::string key = call_key(call);
+    if (auto it = by_key.find(key); it != by_key.end()) {
+      tools_[it->second]->calls.push_back(call);
+      continue;
+    }
+    const RequestId id = next_id_++;
+    by_key[key] = id;
+    tool_order_.push_back(id);
+    auto run = std::make_unique<ToolRun>();
+    run->calls.push_back(call);
+    run->name = call.name;
+    run->deadline = now + cfg_.tool_timeout;
+    ToolRun &r = *run;
+    tools_[id] = std::move(run);
+    ++stats_.tool_calls;
+    Event e;
+    e.type = Event::Type::tool_started;
+    e.text = call.name;
+    e.detail = call.arguments_json;
+    emit(std::move(e));
+    providers::Tool *tool = nullptr;
+    for (const auto &t : providers_.tools) {
+      if (t->spec().name == call.name) tool = t.get();
+    }
+    if (tool == nullptr) {
+      r.done = true;
+      r.result.ok = false;
+      r.result.json = R"({"error":"unknown tool )" + call.name + R"("})";
+      continue;
+    }
+    if (wait_phrase.empty()) wait_phrase = tool->spec().wait_phrase;
+    providers::ToolContext ctx;
+    ctx.call_id = cfg_.call_id;
+    ctx.caller_number = cfg_.caller_number;
+    ctx.idempotency_key = cfg_.call_id + ":" + key;
+    tool->invoke(id, call.arguments_json, ctx, mailbox_);
+  }
+  // Something to hear while the tools work.
+  if (!bot_audible() && std::any_of(tools_.begin(), tools_.end(), [](const auto &t) { return !t.second->done; })) {
+    queue_clause(Kind::notice, wait_phrase.empty() ? phrases_.tool_wait : wait_phrase, now);
+  }
+  maybe_tools_done(now);
+}
+
+void Session::on_tool_result(RequestId id, providers::ToolResult result, Nanos now) {
+  auto it = tools_.find(id);
+  if (it == tools_.end() || it->second->done) {
+    Event e;
+    e.type = Event::Type::tool_finished;
+    e.text = "late";
+    e.detail = result.json;
+    e.ok = result.ok;
+    emit(std::move(e));
+    return;
+  }
+  ToolRun &r = *it->second;
+  r.done = true;
+  r.result = std::move(result);
+  Event e;
+  e.type = Event::Type::tool_finished;
+  e.text = r.name;
+  e.detail = r.result.json;
+  e.ok = r.result.ok;
+  emit(std::move(e));
+  maybe_tools_done(now);
+}
+
+void Session::maybe_tools_done(Nanos now) {
+  if (tools_.empty()) return;
+  for (const auto &[id, run] : tools_) {
+    if (!run->done) return;
+  }
+  // Results enter the history in call order.
+  providers::ToolResult::Action action = providers::ToolResult::Action::none;
+  std::string action_reason;
+  for (RequestId id : tool_order_) {
+    const ToolRun &r = *tools_[id];
+    for (const auto &call : r.calls) conversation_.add_tool_result(call, r.result.json, !r.result.ok);
+    if (r.result.action != providers::ToolResult::Action::none) {
+      action = r.result.action;
+      action_reason = r.result.action_reason.empty() ? r.name : r.result.action_reason;
+    }
+  }
+  tools_.clear();
+  tool_order_.clear();
+  llm_calls_.clear();
+  if (action == providers::ToolResult::Action::transfer) {
+    request_transfer(action_reason, now);
+    return;
+  }
+  if (action == providers::ToolResult::Action::hangup) {
+    hangup_reason_ = action_reason;
+    hangup_after_speech_ = true;
+    queue_clause(Kind::farewell, phrases_.farewell, now);
+    return;
+  }
+  if (waiting_turn_) {
+    // The caller spoke while the tools ran: their turn comes next, answered with the results.
+    conversation_.add_user(*waiting_turn_);
+    waiting_turn_.reset();
+    round_ = 0;
+    start_llm(now);
+    return;
+  }
+  if (state_ == State::listening) return;  // the reply was interrupted; the results wait in the history
+  if (++round_ >= cfg_.max_tool_rounds) {
+    queue_clause(Kind::notice, phrases_.not_heard, now);
+    return;
+  }
+  start_llm(now);
+}
+
+// ---- speech ----
+
+void Session::queue_clause(Kind kind, std::string text, Nanos now) {
+  if (text.empty() || !providers_.tts) return;
+  auto c = std::make_unique<Clause>();
+  c->kind = kind;
+  c->text = std::move(text);
+  c->hold = kind == Kind::reply && llm_speculative_;
+  c->llm_request = kind == Kind::reply ? llm_id_ : 0;
+  c->protect = kind == Kind::farewell || kind == Kind::transfer ||
+               (kind == Kind::greeting && !cfg_.greeting_interruptible);
+  if (kind == Kind::reply) {
+    if (first_clause_at_ == 0) first_clause_at_ = now;
+    if (!llm_speculative_ && timeline_.first_clause == 0) timeline_.first_clause = now;
+  }
+  Event e;
+  e.type = kind == Kind::filler ? Event::Type::filler : Event::Type::bot_clause;
+  e.text = c->text;
+  emit(std::move(e));
+  clauses_.push_back(std::move(c));
+  pump_tts();
+}
+
+void Session::pump_tts() {
+  if (!providers_.tts) return;
+  int ahead = 0;
+  for (auto &c : clauses_) {
+    if (c->finished()) continue;
+    if (ahead > cfg_.tts_lookahead) break;
+    ++ahead;
+    if (!c->requested) request_tts(*c);
+  }
+}
+
+void Session::request_tts(Clause &c) {
+  c.requested = true;
+  c.tts_id = next_id_++;
+  providers::TtsRequest r;
+  r.id = c.tts_id;
+  r.text = c.text;
+  r.language = cfg_.language;
+  r.sample_rate = cfg_.sample_rate;
+  providers_.tts->synthesize(r, mailbox_);
+}
+
+void Session::on_tts_audio(RequestId id, std::span<const int16_t> pcm, int rate, Nanos now) {
+  for (auto &c : clauses_) {
+    if (c->tts_id != id || c->tts_done) continue;
+    if (c->kind == Kind::reply && first_audio_at_ == 0) {
+      first_audio_at_ = now;
+      if (!llm_speculative_ && timeline_.tts_first_audio == 0) timeline_.tts_first_audio = now;
+    }
+    if (rate == cfg_.sample_rate) {
+      c->audio.insert(c->audio.end(), pcm.begin(), pcm.end());
+    } else {
+      if (!c->resampler || c->source_rate != rate) {
+        auto r = audio::Resampler::create(rate, cfg_.sample_rate);
+        if (!r) return;
+        c->resampler.emplace(std::move(*r));
+        c->source_rate = rate;
+      }
+      c->resampler->process(pcm, c->audio);
+    }
+    return;
+  }
+}
+
+void Session::on_tts_done(RequestId id, bool ok, const std::string &error) {
+  for (auto &c : clauses_) {
+    if (c->tts_id != id || c->tts_done) continue;
+    if (c->resampler) c->resampler->flush(c->audio);
+    c->tts_done = true;
+    if (!ok) {
+      Event e;
+      e.type = Event::Type::error;
+      e.text = "tts: " + error;
+      emit(std::move(e));
+    }
+    pump_tts();
+    return;
+  }
+}
+
+bool Session::bot_audible() const {
+  if (clauses_.empty()) return false;
+  const Clause &c = *clauses_.front();
+  return c.started && !c.finished();
+}
+
+bool Session::current_clause_protected() const {
+  return !clauses_.empty() && clauses_.front()->protect;
+}
+
+void Session::drop_speech(bool keep_protected) {
+  std::vector<std::unique_ptr<Clause>> kept;
+  for (auto &c : clauses_) {
+    if (keep_protected && c->protect) {
+      kept.push_back(std::move(c));
+      continue;
+    }
+    if (c->requested && !c->tts_done && providers_.tts) providers_.tts->cancel(c->tts_id);
+  }
+  clauses_ = std::move(kept);
+}
+
+void Session::drop_reply_speech() {
+  std::vector<std::unique_ptr<Clause>> kept;
+  for (auto &c : clauses_) {
+    if (c->kind != Kind::reply || c->started) {
+      kept.push_back(std::move(c));
+      continue;
+    }
+    if (c->requested && !c->tts_done && providers_.tts) providers_.tts->cancel(c->tts_id);
+  }
+  clauses_ = std::move(kept);
+}
+
+// ---- barge-in ----
+
+void Session::mute() {
+  if (muted_) return;
+  muted_ = true;
+  emit_simple(Event::Type::barge_in_muted);
+}
+
+void Session::resume() {
+  if (!muted_) return;
+  muted_ = false;
+  ++stats_.barge_in_resumes;
+  emit_simple(Event::Type::barge_in_resumed);
+}
+
+void Session::commit_barge_in(Nanos now) {
+  ++stats_.barge_ins;
+  emit_simple(Event::Type::barge_in_committed);
+  // The history keeps exactly what the caller heard: whole clauses played to the end, the part of
+  // the interrupted one that was played (as the host reports it), nothing of what was queued.
+  std::map<RequestId, std::string> heard = heard_;
+  for (const auto &c : clauses_) {
+    if (c->kind != Kind::reply || !c->started) continue;
+    const uint64_t played = played_total_ > c->pull_offset ? played_total_ - c->pull_offset : 0;
+    const uint64_t samples = std::min<uint64_t>(played, c->read);
+    std::string part;
+    if (c->tts_done && samples >= c->audio.size()) {
+      part = c->text;
+    } else {
+      // While synthesis still streams, judge against what has arrived so far.
+      const double total = static_cast<double>(std::max<size_t>(c->audio.size(), 1));
+      part = truncate_to_fraction(c->text, static_cast<double>(samples) / total);
+    }
+    if (part.empty()) continue;
+    std::string &h = heard[c->llm_request];
+    if (!h.empty()) h.push_back(' ');
+    h += part;
+  }
+  for (const auto &[req, index] : message_of_) {
+    auto it = heard.find(req);
+    conversation_.set_assistant_text(index, it == heard.end() ? std::string() : it->second);
+  }
+  // A reply cut while still streaming has no message yet: what was heard of it becomes one.
+  if (llm_id_ != 0 && !message_of_.count(llm_id_)) {
+    if (auto it = heard.find(llm_id_); it != heard.end() && !it->second.empty()) {
+      conversation_.add_assistant(it->second);
+    }
+  }
+  std::string all;
+  for (const auto &[req, text] : heard) {
+    if (text.empty()) continue;
+    if (!all.empty()) all.push_back(' ');
+    all += text;
+  }
+  Event e;
+  e.type = Event::Type::bot_heard;
+  e.text = all;
+  emit(std::move(e));
+  heard_.clear();
+  message_of_.clear();
+  cancel_llm();
+  drop_speech(false);
+  muted_ = false;
+  filler_at_ = 0;
+  transfer_after_speech_ = false;
+  hangup_after_speech_ = false;
+  begin_listening(now);
+}
+
+// ---- timers ----
+
+void Session::run_timers(Nanos now) {
+  if (caller_speaking_ && now - last_voice_at_ >= kSpeechHangover) caller_speech_ended();
+  maybe_commit_turn(now);
+
+  if (muted_ && !caller_speaking_ && now - last_voice_at_ >= cfg_.barge_in_resume_silence) resume();
+
+  if (!max_duration_hit_ && started_at_ >= 0 && now - started_at_ >= cfg_.max_duration) {
+    max_duration_hit_ = true;
+    cancel_llm();
+    drop_speech(false);
+    muted_ = false;
+    hangup_after_speech_ = true;
+    hangup_reason_ = "max_duration";
+    queue_clause(Kind::farewell, phrases_.max_duration_farewell, now);
+    set_state(State::speaking);
+    return;
+  }
+
+  if (llm_id_ != 0 && !llm_done_ && now - llm_started_at_ >= cfg_.llm_timeout) {
+    const RequestId id = llm_id_;
+    const bool spoke = llm_first_token_;
+    const bool speculative = llm_speculative_;
+    cancel_llm();
+    emit_simple(Event::Type::error, "llm: timeout");
+    if (speculative) {
+      drop_reply_speech();
+    } else if (spoke) {
+      message_of_[id] = conversation_.add_assistant(llm_text_);
+    } else {
+      queue_clause(Kind::notice, phrases_.not_heard, now);
+    }
+  }
+
+  for (auto &[id, run] : tools_) {
+    if (run->done || now < run->deadline) continue;
+    run->done = true;
+    run->result.ok = false;
+    run->result.json = phrases_.tool_timeout_result;
+    Event e;
+    e.type = Event::Type::tool_finished;
+    e.text = run->name;
+    e.detail = "timeout";
+    e.ok = false;
+    emit(std::move(e));
+  }
+  maybe_tools_done(now);
+
+  if (filler_at_ != 0 && now >= filler_at_) {
+    if (timeline_.first_frame_ready == 0 && (state_ == State::thinking) && !bot_audible() &&
+        !phrases_.fillers.empty()) {
+      ++stats_.fillers;
+      queue_clause(Kind::filler, phrases_.fillers[filler_next_++ % phrases_.fillers.size()], now);
+      filler_at_ = now + cfg_.filler_repeat;
+    } else if (state_ != State::thinking) {
+      filler_at_ = 0;
+    } else {
+      filler_at_ = now + cfg_.filler_repeat;
+    }
+  }
+
+  // The silence ladder: re-prompt, ask if the caller is there, say goodbye.
+  if (silence_ladder_armed() && now - listening_since_ >= cfg_.silence_timeout) {
+    ++silence_count_;
+    if (silence_count_ >= cfg_.silence_prompts) {
+      hangup_after_speech_ = true;
+      hangup_reason_ = "silence";
+      queue_clause(Kind::farewell, phrases_.farewell, now);
+    } else if (silence_count_ == 1) {
+      const agent::Message *last = conversation_.last_assistant();
+      const bool confirm = last != nullptr && asks_confirmation(last->text, phrases_);
+      queue_clause(Kind::prompt, confirm ? phrases_.reprompt_confirm : phrases_.reprompt, now);
+    } else {
+      queue_clause(Kind::prompt, phrases_.still_there, now);
+    }
+    set_state(State::speaking);
+  }
+}
+
+// ---- states ----
+
+void Session::start(Nanos now) {
+  started_at_ = now;
+  set_state(State::greeting);
+  queue_clause(Kind::greeting, cfg_.greeting.empty() ? phrases_.greeting : cfg_.greeting, now);
+  if (clauses_.empty()) begin_listening(now);
+}
+
+void Session::request_transfer(std::string reason, Nanos now) {
+  cancel_llm();
+  drop_speech(true);
+  muted_ = false;
+  filler_at_ = 0;
+  transfer_reason_ = std::move(reason);
+  transfer_after_speech_ = true;
+  queue_clause(Kind::transfer, phrases_.transfer, now);
+  set_state(State::speaking);
+  if (clauses_.empty()) after_speech(now);
+}
+
+void Session::end_call(std::string reason) {
+  cancel_llm();
+  drop_speech(false);
+  if (stt_id_ != 0 && providers_.stt) providers_.stt->cancel(stt_id_);
+  stt_id_ = 0;
+  // Tools are transactions: they finish on their own; late results are reported, not lost.
+  filler_at_ = 0;
+  Event e;
+  e.type = Event::Type::hangup_requested;
+  e.text = std::move(reason);
+  emit(std::move(e));
+  set_state(State::ended);
+}
+
+void Session::set_state(State s) {
+  if (s == state_) return;
+  state_ = s;
+  Event e;
+  e.type = Event::Type::state_changed;
+  emit(std::move(e));
+}
+
+void Session::emit(Event e) {
+  e.state = state_;
+  if (on_event_) on_event_(e);
+}
+
+void Session::emit_simple(Event::Type t, std::string text, std::string detail) {
+  Event e;
+  e.type = t;
+  e.text = std::move(text);
+  e.detail = std::move(detail);
+  emit(std::move(e));
+}
+
+}  // namespace ca::session
