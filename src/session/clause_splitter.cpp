@@ -32,7 +32,7 @@ bool is_space(char32_t c) {
 
 bool is_sentence_end(char32_t c) { return c == U'.' || c == U'!' || c == U'?' || c == 0x2026; }  // … too
 
-// May stand between the sentence end and the whitespace: «Так.» ”Yes.” (so).
+// May stand between the sentence end and the whitespace that proves it: «Так.» "Yes." (так.)
 bool is_closer(char32_t c) {
   return c == U'"' || c == U'\'' || c == U')' || c == U']' || c == 0xBB || c == 0x201D || c == 0x2019;
 }

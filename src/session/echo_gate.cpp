@@ -20,8 +20,7 @@ constexpr Nanos kMinFrame = millis(5);
 }  // namespace
 
 EchoGate::EchoGate(const EchoGateConfig &c)
-    : config_(c),
-      erl_ratio_(std::pow(10.0, -std::max(0.0, c.echo_return_loss_db) / 10.0)),
+    : erl_ratio_(std::pow(10.0, -std::max(0.0, c.echo_return_loss_db) / 10.0)),
       window_samples_(static_cast<size_t>(std::max<Nanos>(0, c.max_echo_delay) * std::max(1, c.sample_rate) /
                                           kNanosPerSecond)) {
   // The caller frame being judged and the played frame straddling the delay add one frame each

@@ -40,7 +40,6 @@ class EchoGate {
     size_t samples;
   };
 
-  EchoGateConfig config_;
   double erl_ratio_;        // echo_return_loss_db as an energy ratio (< 1)
   size_t window_samples_;   // max_echo_delay in samples
   std::vector<Played> ring_;
