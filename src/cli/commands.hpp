@@ -5,5 +5,6 @@ namespace ca::cli {
 int cmd_serve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 }  // namespace ca::cli

@@ -18,6 +18,7 @@ enum class Errc {
   not_found,
   limit,
   config,
+  unsupported,
   internal,
 };
 

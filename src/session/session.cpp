@@ -1,6 +1,8 @@
 #include "session/session.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -118,6 +120,11 @@ class Mailbox final : public providers::SttSink,
   }
   void interrupt() { put(simple(Item::Kind::interrupt, 0)); }
 
+  // Replay: the recorded results, as if the providers had just delivered them.
+  void inject(std::vector<Item> items) {
+    std::lock_guard lock(mu_);
+    for (auto &i : items) items_.push_back(std::move(i));
+  }
   void take(std::vector<Item> &out) {
     std::lock_guard lock(mu_);
     out.swap(items_);
@@ -178,6 +185,137 @@ struct Session::ToolRun {
   providers::ToolResult result;
 };
 
+// ---- recording ----
+
+namespace {
+constexpr char kReplayMagic[8] = {'C', 'A', 'R', 'E', 'P', 'L', 'A', 'Y'};
+enum class Rec : uint8_t { process = 1, audio, dtmf, hangup, played, transfer, item, pull, end };
+
+class Writer {
+ public:
+  std::vector<uint8_t> bytes;
+  void u8(uint8_t v) { bytes.push_back(v); }
+  void u32(uint32_t v) { raw(&v, 4); }
+  void u64(uint64_t v) { raw(&v, 8); }
+  void i64(int64_t v) { raw(&v, 8); }
+  void f64(double v) { raw(&v, 8); }
+  void str(std::string_view v) {
+    u32(static_cast<uint32_t>(v.size()));
+    bytes.insert(bytes.end(), v.begin(), v.end());
+  }
+  void pcm(std::span<const int16_t> v) {
+    u32(static_cast<uint32_t>(v.size()));
+    raw(v.data(), v.size() * 2);
+  }
+
+ private:
+  // The file is little-endian; so is every machine this runs on (checked at compile time).
+  void raw(const void *p, size_t n) {
+    static_assert(std::endian::native == std::endian::little);
+    const auto *b = static_cast<const uint8_t *>(p);
+    bytes.insert(bytes.end(), b, b + n);
+  }
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> b) : b_(b) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ >= b_.size(); }
+  uint8_t peek() const { return pos_ < b_.size() ? b_[pos_] : 0; }
+  uint8_t u8() {
+    uint8_t v = 0;
+    raw(&v, 1);
+    return v;
+  }
+  uint32_t u32() {
+    uint32_t v = 0;
+    raw(&v, 4);
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    raw(&v, 8);
+    return v;
+  }
+  int64_t i64() {
+    int64_t v = 0;
+    raw(&v, 8);
+    return v;
+  }
+  double f64() {
+    double v = 0;
+    raw(&v, 8);
+    return v;
+  }
+  std::string str() {
+    const uint32_t n = u32();
+    if (!ok_ || b_.size() - pos_ < n) {
+      ok_ = false;
+      return {};
+    }
+    std::string v(reinterpret_cast<const char *>(b_.data() + pos_), n);
+    pos_ += n;
+    return v;
+  }
+  std::vector<int16_t> pcm() {
+    const uint32_t n = u32();
+    if (!ok_ || (b_.size() - pos_) / 2 < n) {
+      ok_ = false;
+      return {};
+    }
+    std::vector<int16_t> v(n);
+    raw(v.data(), size_t{n} * 2);
+    return v;
+  }
+
+ private:
+  void raw(void *p, size_t n) {
+    if (!ok_ || b_.size() - pos_ < n) {
+      ok_ = false;
+      return;
+    }
+    std::memcpy(p, b_.data() + pos_, n);
+    pos_ += n;
+  }
+  std::span<const uint8_t> b_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+// FNV-1a: a stable hash of everything the session did, for comparing a replay with the original.
+struct Fnv {
+  uint64_t h = 14695981039346656037ull;
+  void add(const void *p, size_t n) {
+    const auto *b = static_cast<const uint8_t *>(p);
+    for (size_t i = 0; i < n; ++i) {
+      h ^= b[i];
+      h *= 1099511628211ull;
+    }
+  }
+  void add(std::string_view s) {
+    const uint64_t n = s.size();
+    add(&n, sizeof n);
+    add(s.data(), s.size());
+  }
+  void add_i64(int64_t v) { add(&v, sizeof v); }
+};
+}  // namespace
+
+struct Session::Recording {
+  bool replaying = false;
+  Writer out;
+  Fnv hash;
+  uint64_t process_calls = 0, pulls = 0, events = 0;
+  Nanos last_now = 0;
+};
+
+void Session::note_action(std::string_view what, std::string_view detail) {
+  if (!rec_) return;
+  rec_->hash.add(what);
+  rec_->hash.add(detail);
+}
+
 // ---- construction ----
 
 Session::Session(SessionConfig config, Providers providers, EventCallback on_event)
@@ -209,15 +347,321 @@ Session::~Session() {
   }
 }
 
+// ---- replay ----
+
+namespace {
+void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
+  for (const std::string *v : {&c.call_id, &c.caller_number, &c.called_number}) w.str(*v);
+  w.i64(c.sample_rate);
+  for (const std::string *v : {&c.language, &c.system_prompt, &c.greeting}) w.str(*v);
+  w.u8(c.greeting_interruptible ? 1 : 0);
+  for (Nanos v : {c.preroll, c.speech_onset, c.end_of_turn_silence, c.eager_start_silence, c.barge_in_min_speech,
+                  c.barge_in_commit_speech, c.barge_in_resume_silence, c.silence_timeout}) {
+    w.i64(v);
+  }
+  w.i64(c.silence_prompts);
+  for (Nanos v : {c.max_duration, c.filler_delay, c.filler_repeat, c.llm_timeout, c.tool_timeout}) w.i64(v);
+  w.i64(c.max_tool_rounds);
+  w.u8(static_cast<uint8_t>(c.operator_digit));
+  w.u64(c.clause_min_chars);
+  w.i64(c.tts_lookahead);
+  w.f64(c.vad.min_level_dbfs);
+  w.f64(c.vad.margin_db);
+  w.i64(c.echo.max_echo_delay);
+  w.f64(c.echo.echo_return_loss_db);
+  w.u8(static_cast<uint8_t>((p.stt ? 1 : 0) | (p.tts ? 2 : 0) | (p.llm ? 4 : 0)));
+  w.u32(static_cast<uint32_t>(p.tools.size()));
+  for (const auto &t : p.tools) {
+    const auto &s = t->spec();
+    w.str(s.name);
+    w.str(s.description);
+    w.str(s.parameters_json);
+    w.u8(s.side_effecting ? 1 : 0);
+    w.str(s.wait_phrase);
+  }
+}
+
+// Providers that accept every request and never answer: in a replay the answers come from the
+// recording.
+class InertStt final : public providers::SttProvider {
+ public:
+  std::string_view name() const override { return "replay"; }
+  void open(const providers::SttParams &, std::shared_ptr<providers::SttSink>) override {}
+  void push(RequestId, std::span<const int16_t>) override {}
+  void finish(RequestId) override {}
+  void cancel(RequestId) override {}
+};
+class InertTts final : public providers::TtsProvider {
+ public:
+  std::string_view name() const override { return "replay"; }
+  void synthesize(const providers::TtsRequest &, std::shared_ptr<providers::TtsSink>) override {}
+  void cancel(RequestId) override {}
+};
+class InertLlm final : public providers::LlmProvider {
+ public:
+  std::string_view name() const override { return "replay"; }
+  void start(const providers::LlmRequest &, std::shared_ptr<providers::LlmSink>) override {}
+  void cancel(RequestId) override {}
+};
+class InertTool final : public providers::Tool {
+ public:
+  explicit InertTool(providers::ToolSpec s) : spec_(std::move(s)) {}
+  const providers::ToolSpec &spec() const override { return spec_; }
+  void invoke(RequestId, std::string_view, const providers::ToolContext &, std::shared_ptr<providers::ToolSink>) override {}
+  void cancel(RequestId) override {}
+
+ private:
+  providers::ToolSpec spec_;
+};
+
+bool read_config(Reader &r, SessionConfig &c, Providers &p) {
+  for (std::string *v : {&c.call_id, &c.caller_number, &c.called_number}) *v = r.str();
+  c.sample_rate = static_cast<int>(r.i64());
+  for (std::string *v : {&c.language, &c.system_prompt, &c.greeting}) *v = r.str();
+  c.greeting_interruptible = r.u8() != 0;
+  for (Nanos *v : {&c.preroll, &c.speech_onset, &c.end_of_turn_silence, &c.eager_start_silence, &c.barge_in_min_speech,
+                   &c.barge_in_commit_speech, &c.barge_in_resume_silence, &c.silence_timeout}) {
+    *v = r.i64();
+  }
+  c.silence_prompts = static_cast<int>(r.i64());
+  for (Nanos *v : {&c.max_duration, &c.filler_delay, &c.filler_repeat, &c.llm_timeout, &c.tool_timeout}) *v = r.i64();
+  c.max_tool_rounds = static_cast<int>(r.i64());
+  c.operator_digit = static_cast<char>(r.u8());
+  c.clause_min_chars = r.u64();
+  c.tts_lookahead = static_cast<int>(r.i64());
+  c.vad.min_level_dbfs = r.f64();
+  c.vad.margin_db = r.f64();
+  c.echo.max_echo_delay = r.i64();
+  c.echo.echo_return_loss_db = r.f64();
+  const uint8_t present = r.u8();
+  if (present & 1) p.stt = std::make_shared<InertStt>();
+  if (present & 2) p.tts = std::make_shared<InertTts>();
+  if (present & 4) p.llm = std::make_shared<InertLlm>();
+  const uint32_t tools = r.u32();
+  for (uint32_t i = 0; i < tools && r.ok(); ++i) {
+    providers::ToolSpec s;
+    s.name = r.str();
+    s.description = r.str();
+    s.parameters_json = r.str();
+    s.side_effecting = r.u8() != 0;
+    s.wait_phrase = r.str();
+    p.tools.push_back(std::make_shared<InertTool>(std::move(s)));
+  }
+  return r.ok() && c.sample_rate > 0 && c.sample_rate <= 192000;
+}
+
+void write_item(Writer &w, const Mailbox::Item &i) {
+  using K = Mailbox::Item::Kind;
+  w.u8(static_cast<uint8_t>(Rec::item));
+  w.u8(static_cast<uint8_t>(i.kind));
+  w.u64(i.id);
+  switch (i.kind) {
+    case K::interrupt:
+    case K::llm_done:
+    case K::tts_done: break;
+    case K::stt:
+      w.u8(static_cast<uint8_t>(i.stt.type));
+      w.str(i.stt.text);
+      w.f64(i.stt.confidence);
+      w.str(i.stt.language);
+      break;
+    case K::llm_text:
+    case K::llm_error:
+    case K::tts_error: w.str(i.text); break;
+    case K::llm_call:
+      w.str(i.call.id);
+      w.str(i.call.name);
+      w.str(i.call.arguments_json);
+      break;
+    case K::tts_audio:
+      w.u32(static_cast<uint32_t>(i.rate));
+      w.pcm(i.pcm);
+      break;
+    case K::tool_result:
+      w.u8(i.tool.ok ? 1 : 0);
+      w.str(i.tool.json);
+      w.u8(static_cast<uint8_t>(i.tool.action));
+      w.str(i.tool.action_reason);
+      break;
+  }
+}
+
+bool read_item(Reader &r, Mailbox::Item &i) {
+  using K = Mailbox::Item::Kind;
+  const uint8_t kind = r.u8();
+  if (kind > static_cast<uint8_t>(K::tool_result)) return false;
+  i.kind = static_cast<K>(kind);
+  i.id = r.u64();
+  switch (i.kind) {
+    case K::interrupt:
+    case K::llm_done:
+    case K::tts_done: break;
+    case K::stt: {
+      const uint8_t t = r.u8();
+      if (t > static_cast<uint8_t>(providers::SttEvent::Type::error)) return false;
+      i.stt.type = static_cast<providers::SttEvent::Type>(t);
+      i.stt.text = r.str();
+      i.stt.confidence = r.f64();
+      i.stt.language = r.str();
+      break;
+    }
+    case K::llm_text:
+    case K::llm_error:
+    case K::tts_error: i.text = r.str(); break;
+    case K::llm_call:
+      i.call.id = r.str();
+      i.call.name = r.str();
+      i.call.arguments_json = r.str();
+      break;
+    case K::tts_audio:
+      i.rate = static_cast<int>(r.u32());
+      i.pcm = r.pcm();
+      break;
+    case K::tool_result: {
+      i.tool.ok = r.u8() != 0;
+      i.tool.json = r.str();
+      const uint8_t a = r.u8();
+      if (a > static_cast<uint8_t>(providers::ToolResult::Action::hangup)) return false;
+      i.tool.action = static_cast<providers::ToolResult::Action>(a);
+      i.tool.action_reason = r.str();
+      break;
+    }
+  }
+  return r.ok();
+}
+}  // namespace
+
+void Session::start_recording() {
+  rec_ = std::make_unique<Recording>();
+  Writer &w = rec_->out;
+  w.bytes.insert(w.bytes.end(), std::begin(kReplayMagic), std::end(kReplayMagic));
+  w.u32(kReplayVersion);
+  write_config(w, cfg_, providers_);
+}
+
+std::vector<uint8_t> Session::stop_recording() {
+  if (!rec_ || rec_->replaying) return {};
+  rec_->out.u8(static_cast<uint8_t>(Rec::end));
+  rec_->out.u64(rec_->hash.h);
+  std::vector<uint8_t> out = std::move(rec_->out.bytes);
+  rec_.reset();
+  return out;
+}
+
+Result<ReplayReport> replay(std::span<const uint8_t> recording) {
+  Reader r(recording);
+  ReplayReport report;
+  if (recording.size() < sizeof kReplayMagic + 4 ||
+      std::memcmp(recording.data(), kReplayMagic, sizeof kReplayMagic) != 0) {
+    return make_error(Errc::invalid_argument, "not a callagent replay file");
+  }
+  for (size_t k = 0; k < sizeof kReplayMagic; ++k) r.u8();
+  report.version = r.u32();
+  if (report.version != kReplayVersion) {
+    return make_error(Errc::unsupported, "replay version " + std::to_string(report.version) + " (this build reads " +
+                                             std::to_string(kReplayVersion) + ")");
+  }
+  SessionConfig cfg;
+  Providers providers;
+  if (!read_config(r, cfg, providers)) return make_error(Errc::invalid_argument, "replay file: bad configuration block");
+
+  Session s(cfg, providers, nullptr);
+  s.rec_ = std::make_unique<Session::Recording>();
+  s.rec_->replaying = true;
+  std::vector<int16_t> out(s.frame_samples());
+  bool ended = false;
+  while (!r.at_end() && r.ok() && !ended) {
+    const auto tag = static_cast<Rec>(r.u8());
+    switch (tag) {
+      case Rec::process: {
+        const Nanos now = r.i64();
+        std::vector<Mailbox::Item> items;
+        while (r.ok() && r.peek() == static_cast<uint8_t>(Rec::item)) {
+          r.u8();
+          Mailbox::Item i;
+          if (!read_item(r, i)) return make_error(Errc::invalid_argument, "replay file: bad provider record");
+          items.push_back(std::move(i));
+        }
+        s.mailbox_->inject(std::move(items));
+        s.process(now);
+        break;
+      }
+      case Rec::audio: {
+        auto pcm = r.pcm();
+        s.push_audio(pcm);
+        break;
+      }
+      case Rec::dtmf: s.push_dtmf(static_cast<char>(r.u8())); break;
+      case Rec::hangup: s.push_hangup(); break;
+      case Rec::played: s.push_played(r.u64()); break;
+      case Rec::transfer: s.push_transfer_result(r.u8() != 0); break;
+      case Rec::pull: s.pull(out); break;
+      case Rec::end:
+        report.recorded_hash = r.u64();
+        ended = true;
+        break;
+      default: return make_error(Errc::invalid_argument, "replay file: unknown record");
+    }
+  }
+  if (!r.ok() || !ended) return make_error(Errc::invalid_argument, "replay file: truncated");
+  report.replayed_hash = s.rec_->hash.h;
+  report.process_calls = s.rec_->process_calls;
+  report.frames_pulled = s.rec_->pulls;
+  report.events = s.rec_->events;
+  report.duration_ns = s.rec_->last_now;
+  report.final_state = state_name(s.state());
+  return report;
+}
+
+Result<ReplayReport> replay_file(const std::string &path) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return make_error(Errc::io, path + ": cannot open");
+  std::vector<uint8_t> bytes;
+  uint8_t buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  std::fclose(f);
+  return replay(bytes);
+}
+
 // ---- owning-thread inputs ----
 
-void Session::push_audio(std::span<const int16_t> frame) { pending_audio_.emplace_back(frame.begin(), frame.end()); }
-void Session::push_dtmf(char digit) { pending_dtmf_.push_back(digit); }
-void Session::push_hangup() { pending_hangup_ = true; }
-void Session::push_transfer_result(bool ok) { pending_transfer_result_ = ok; }
+void Session::push_audio(std::span<const int16_t> frame) {
+  if (rec_ && !rec_->replaying) {
+    rec_->out.u8(static_cast<uint8_t>(Rec::audio));
+    rec_->out.pcm(frame);
+  }
+  pending_audio_.emplace_back(frame.begin(), frame.end());
+}
+
+void Session::push_dtmf(char digit) {
+  if (rec_ && !rec_->replaying) {
+    rec_->out.u8(static_cast<uint8_t>(Rec::dtmf));
+    rec_->out.u8(static_cast<uint8_t>(digit));
+  }
+  pending_dtmf_.push_back(digit);
+}
+
+void Session::push_hangup() {
+  if (rec_ && !rec_->replaying) rec_->out.u8(static_cast<uint8_t>(Rec::hangup));
+  pending_hangup_ = true;
+}
+
+void Session::push_transfer_result(bool ok) {
+  if (rec_ && !rec_->replaying) {
+    rec_->out.u8(static_cast<uint8_t>(Rec::transfer));
+    rec_->out.u8(ok ? 1 : 0);
+  }
+  pending_transfer_result_ = ok;
+}
+
 void Session::interrupt() { mailbox_->interrupt(); }
 
 void Session::push_played(uint64_t samples) {
+  if (rec_ && !rec_->replaying) {
+    rec_->out.u8(static_cast<uint8_t>(Rec::played));
+    rec_->out.u64(samples);
+  }
   played_reported_ = true;
   played_total_ += samples;
 }
@@ -226,6 +670,14 @@ void Session::push_played(uint64_t samples) {
 
 void Session::process(Nanos now) {
   now_ = now;
+  if (rec_) {
+    ++rec_->process_calls;
+    rec_->last_now = now;
+    if (!rec_->replaying) {
+      rec_->out.u8(static_cast<uint8_t>(Rec::process));
+      rec_->out.i64(now);
+    }
+  }
   if (state_ == State::ended) {
     pending_audio_.clear();
     return;
@@ -235,6 +687,9 @@ void Session::process(Nanos now) {
   // System events first: they decide whether ordered work still matters.
   std::vector<Mailbox::Item> items;
   mailbox_->take(items);
+  if (rec_ && !rec_->replaying) {
+    for (const auto &i : items) write_item(rec_->out, i);
+  }
   for (const auto &i : items) {
     if (i.kind == Mailbox::Item::Kind::interrupt && bot_audible()) commit_barge_in(now);
   }
@@ -358,6 +813,12 @@ bool Session::pull(std::span<int16_t> out) {
   }
   echo_.on_played(out);
   last_pull_audio_ = audio;
+  if (rec_) {
+    ++rec_->pulls;
+    if (!rec_->replaying) rec_->out.u8(static_cast<uint8_t>(Rec::pull));
+    rec_->hash.add(out.data(), out.size() * sizeof(int16_t));
+    rec_->hash.add_i64(audio ? 1 : 0);
+  }
   if (audio) {
     ++stats_.frames_out;
   } else {
@@ -486,6 +947,7 @@ void Session::open_stt() {
   p.id = stt_id_;
   p.sample_rate = cfg_.sample_rate;
   p.language = cfg_.language;
+  if (rec_) note_action("stt.open", std::to_string(stt_id_));
   providers_.stt->open(p, mailbox_);
   for (const auto &f : preroll_) providers_.stt->push(stt_id_, f);
 }
@@ -493,6 +955,7 @@ void Session::open_stt() {
 void Session::finish_stt() {
   if (stt_id_ == 0 || stt_finishing_ || !providers_.stt) return;
   stt_finishing_ = true;
+  if (rec_) note_action("stt.finish", std::to_string(stt_id_));
   providers_.stt->finish(stt_id_);
 }
 
@@ -656,11 +1119,15 @@ void Session::start_llm(Nanos now) {
     const auto &s = t->spec();
     r.tools.push_back({s.name, s.description, s.parameters_json});
   }
+  if (rec_) note_action("llm.start", std::to_string(r.messages.size()) + ":" + (r.messages.empty() ? "" : r.messages.back().text));
   providers_.llm->start(r, mailbox_);
 }
 
 void Session::cancel_llm() {
-  if (llm_id_ != 0 && !llm_done_ && providers_.llm) providers_.llm->cancel(llm_id_);
+  if (llm_id_ != 0 && !llm_done_ && providers_.llm) {
+    if (rec_) note_action("llm.cancel", std::to_string(llm_id_));
+    providers_.llm->cancel(llm_id_);
+  }
   llm_id_ = 0;
   llm_done_ = false;
   llm_speculative_ = false;
@@ -802,6 +1269,7 @@ void Session::run_tools(Nanos now) {
     ctx.call_id = cfg_.call_id;
     ctx.caller_number = cfg_.caller_number;
     ctx.idempotency_key = cfg_.call_id + ":" + key;
+    if (rec_) note_action("tool.invoke", call.name + ":" + call.arguments_json);
     tool->invoke(id, call.arguments_json, ctx, mailbox_);
   }
   // Something to hear while the tools work.
@@ -921,6 +1389,7 @@ void Session::request_tts(Clause &c) {
   r.text = c.text;
   r.language = cfg_.language;
   r.sample_rate = cfg_.sample_rate;
+  if (rec_) note_action("tts.synthesize", r.text);
   providers_.tts->synthesize(r, mailbox_);
 }
 
@@ -1190,6 +1659,20 @@ void Session::set_state(State s) {
 
 void Session::emit(Event e) {
   e.state = state_;
+  if (rec_) {
+    ++rec_->events;
+    Fnv &h = rec_->hash;
+    h.add_i64(static_cast<int64_t>(e.type));
+    h.add_i64(static_cast<int64_t>(e.state));
+    h.add(e.text);
+    h.add(e.detail);
+    h.add_i64((e.ok ? 1 : 0) | (e.recoverable ? 2 : 0));
+    for (Nanos t : {Nanos{e.timeline.turn}, e.timeline.speech_end, e.timeline.stt_final, e.timeline.llm_request,
+                    e.timeline.llm_first_token, e.timeline.first_clause, e.timeline.tts_first_audio,
+                    e.timeline.first_frame_ready}) {
+      h.add_i64(t);
+    }
+  }
   if (on_event_) on_event_(e);
 }
 

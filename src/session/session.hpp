@@ -28,6 +28,7 @@
 #include "session/clause_splitter.hpp"
 #include "session/echo_gate.hpp"
 #include "session/phrases.hpp"
+#include "session/replay.hpp"
 #include "session/vad.hpp"
 
 namespace ca::session {
@@ -160,8 +161,17 @@ class Session {
   // Stops the bot's speech as a committed barge-in would (e.g. the host's own detector).
   void interrupt();
 
+  // ---- replay (owning thread) ----
+  // Starts recording every input; call before the first process(). The recording holds the
+  // configuration and tool specs, caller audio, and provider results (TTS audio included).
+  void start_recording();
+  // Ends the recording and returns it (see session/replay.hpp); empty if none was started.
+  std::vector<uint8_t> stop_recording();
+
  private:
   friend class Mailbox;
+  friend Result<ReplayReport> replay(std::span<const uint8_t> recording);
+  struct Recording;
   struct Clause;
   struct ToolRun;
   enum class Kind : uint8_t { reply, greeting, filler, prompt, farewell, transfer, notice };
@@ -290,6 +300,8 @@ class Session {
   bool hangup_after_speech_ = false;
   std::string hangup_reason_;
   bool max_duration_hit_ = false;
+  std::unique_ptr<Recording> rec_;  // recording or replaying: inputs logged, actions hashed
+  void note_action(std::string_view what, std::string_view detail = {});
 };
 
 }  // namespace ca::session

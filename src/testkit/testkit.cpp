@@ -341,6 +341,7 @@ SimResult CallSimulator::run(Nanos until) {
       sched_.after(script_.transfer_delay, [this, ok] { session_->push_transfer_result(ok); });
     }
   });
+  if (record_) session_->start_recording();
   for (const auto &[t, d] : script_.dtmf) {
     const char digit = d;
     sched_.at(t, [this, digit] { session_->push_dtmf(digit); });
@@ -381,6 +382,7 @@ SimResult CallSimulator::run(Nanos until) {
       last_process = next;
     }
   }
+  if (record_) result.recording = session_->stop_recording();
   result.outbound = outbound_;
   result.final_state = session_->state();
   if (session_->ended()) result.ended_at = sched_.now();

@@ -192,6 +192,7 @@ struct SimResult {
   session::State final_state = session::State::idle;
   uint64_t process_calls = 0;
   uint64_t stuck_deadlines = 0;  // next_deadline() at or before the last process(): a session bug
+  std::vector<uint8_t> recording;  // when the simulator was asked to record
 
   // The first event of a type at or after `from`; nullptr if none.
   const TimedEvent *first(session::Event::Type t, Nanos from = 0) const;
@@ -211,6 +212,8 @@ class CallSimulator {
   TranscriptSource transcript_source() const;
   SimResult run(Nanos until);
   session::Session *session() { return session_.get(); }
+  // Record the session's inputs for replay (SimResult::recording).
+  void set_recording(bool on) { record_ = on; }
 
  private:
   void make_caller_frame(Nanos t, std::vector<int16_t> &frame);
@@ -221,6 +224,7 @@ class CallSimulator {
   session::Providers providers_;
   std::unique_ptr<session::Session> session_;
   std::vector<int16_t> outbound_;
+  bool record_ = false;
 };
 
 // A speech-like test signal (harmonics of a gliding pitch, amplitude-modulated at syllable rate),
