@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -14,7 +15,7 @@ namespace ca::config {
 
 namespace {
 
-enum class Type { string, integer, number, level, address };
+enum class Type { string, integer, number, boolean, level, address, digit };
 
 struct Key {
   const char *section;
@@ -41,6 +42,31 @@ const Key kKeys[] = {
     {"log", "rate", Type::number, 0.01, 1e6, CA_FIELD(log.rate)},
     {"log", "burst", Type::integer, 1, 1'000'000, CA_FIELD(log.burst)},
     {"log", "stats_interval", Type::number, 0, 86400, CA_FIELD(log.stats_interval)},
+    {"session", "language", Type::string, 0, 0, CA_FIELD(session.language)},
+    {"session", "greeting", Type::string, 0, 0, CA_FIELD(session.greeting)},
+    {"session", "greeting_interruptible", Type::boolean, 0, 0, CA_FIELD(session.greeting_interruptible)},
+    {"session", "system_prompt", Type::string, 0, 0, CA_FIELD(session.system_prompt)},
+    {"session", "preroll", Type::number, 0, 2, CA_FIELD(session.preroll)},
+    {"session", "speech_onset", Type::number, 0.02, 1, CA_FIELD(session.speech_onset)},
+    {"session", "end_of_turn_silence", Type::number, 0.1, 10, CA_FIELD(session.end_of_turn_silence)},
+    {"session", "eager_start_silence", Type::number, 0, 10, CA_FIELD(session.eager_start_silence)},
+    {"session", "barge_in_min_speech", Type::number, 0.02, 5, CA_FIELD(session.barge_in_min_speech)},
+    {"session", "barge_in_commit_speech", Type::number, 0.02, 10, CA_FIELD(session.barge_in_commit_speech)},
+    {"session", "barge_in_resume_silence", Type::number, 0.02, 10, CA_FIELD(session.barge_in_resume_silence)},
+    {"session", "silence_timeout", Type::number, 1, 3600, CA_FIELD(session.silence_timeout)},
+    {"session", "silence_prompts", Type::integer, 1, 10, CA_FIELD(session.silence_prompts)},
+    {"session", "max_duration", Type::number, 10, 86400, CA_FIELD(session.max_duration)},
+    {"session", "filler_delay", Type::number, 0.05, 60, CA_FIELD(session.filler_delay)},
+    {"session", "filler_repeat", Type::number, 0.5, 600, CA_FIELD(session.filler_repeat)},
+    {"session", "llm_timeout", Type::number, 1, 600, CA_FIELD(session.llm_timeout)},
+    {"session", "tool_timeout", Type::number, 0.1, 600, CA_FIELD(session.tool_timeout)},
+    {"session", "max_tool_rounds", Type::integer, 1, 20, CA_FIELD(session.max_tool_rounds)},
+    {"session", "operator_digit", Type::digit, 0, 0, CA_FIELD(session.operator_digit)},
+    {"session", "clause_min_chars", Type::integer, 0, 1000, CA_FIELD(session.clause_min_chars)},
+    {"session", "vad_min_level_dbfs", Type::number, -100, 0, CA_FIELD(session.vad_min_level_dbfs)},
+    {"session", "vad_margin_db", Type::number, 0, 60, CA_FIELD(session.vad_margin_db)},
+    {"session", "echo_return_loss_db", Type::number, 0, 60, CA_FIELD(session.echo_return_loss_db)},
+    {"session", "echo_max_delay", Type::number, 0.02, 2, CA_FIELD(session.echo_max_delay)},
 };
 #undef CA_FIELD
 
@@ -64,6 +90,8 @@ std::string type_text(const Key &k) {
     case Type::string: return "a string";
     case Type::level: return "one of trace, debug, info, warn, error, off";
     case Type::address: return "a string \"HOST:PORT\"";
+    case Type::boolean: return "true or false";
+    case Type::digit: return "one DTMF digit (0-9, *, #) as a string, or \"\" for none";
     case Type::integer:
       s << "an integer from " << static_cast<long long>(k.min) << " to " << static_cast<long long>(k.max);
       return s.str();
@@ -77,6 +105,10 @@ Result<void> store_string(const Key &k, Config &c, std::string v) {
   if (k.type == Type::level) {
     log::Level l;
     if (!log::parse_level(v, l)) return make_error(Errc::config, "must be " + type_text(k));
+  } else if (k.type == Type::digit) {
+    if (!(v.empty() || (v.size() == 1 && (std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '*' || v[0] == '#')))) {
+      return make_error(Errc::config, "must be " + type_text(k));
+    }
   } else if (k.type == Type::address) {
     std::string host, err;
     uint16_t port = 0;
@@ -97,7 +129,14 @@ Result<void> store_number(const Key &k, Config &c, double v) {
   return {};
 }
 
-bool is_string_type(Type t) { return t == Type::string || t == Type::level || t == Type::address; }
+bool is_string_type(Type t) {
+  return t == Type::string || t == Type::level || t == Type::address || t == Type::digit;
+}
+
+Result<void> store_bool(const Key &k, Config &c, bool v) {
+  *static_cast<bool *>(k.field(c)) = v;
+  return {};
+}
 
 std::string where(std::string_view source, const toml::source_region &r) {
   std::ostringstream s;
@@ -106,6 +145,10 @@ std::string where(std::string_view source, const toml::source_region &r) {
 }
 
 Result<void> apply_node(const Key &k, Config &c, const toml::node &node) {
+  if (k.type == Type::boolean) {
+    if (!node.is_boolean()) return make_error(Errc::config, "must be " + type_text(k));
+    return store_bool(k, c, *node.value<bool>());
+  }
   if (is_string_type(k.type)) {
     if (auto v = node.value<std::string>(); v && node.is_string()) return store_string(k, c, *v);
     return make_error(Errc::config, "must be " + type_text(k));
@@ -116,6 +159,11 @@ Result<void> apply_node(const Key &k, Config &c, const toml::node &node) {
 }
 
 Result<void> apply_env_value(const Key &k, Config &c, const std::string &text) {
+  if (k.type == Type::boolean) {
+    if (text == "true" || text == "1") return store_bool(k, c, true);
+    if (text == "false" || text == "0") return store_bool(k, c, false);
+    return make_error(Errc::config, "must be " + type_text(k));
+  }
   if (is_string_type(k.type)) return store_string(k, c, text);
   errno = 0;
   char *end = nullptr;

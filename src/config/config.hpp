@@ -33,9 +33,39 @@ struct LogSection {
   double stats_interval = 60;  // seconds between counter lines; 0: none
 };
 
+// Turn-taking ([session]); durations in seconds. Mapped onto session::SessionConfig.
+struct SessionSection {
+  std::string language = "uk";
+  std::string greeting;  // empty: the language's default, with the automated-processing disclosure
+  bool greeting_interruptible = false;
+  std::string system_prompt;
+  double preroll = 0.3;
+  double speech_onset = 0.04;
+  double end_of_turn_silence = 0.6;
+  double eager_start_silence = 0.25;
+  double barge_in_min_speech = 0.08;
+  double barge_in_commit_speech = 0.4;
+  double barge_in_resume_silence = 0.3;
+  double silence_timeout = 15;
+  int silence_prompts = 3;
+  double max_duration = 900;
+  double filler_delay = 0.6;
+  double filler_repeat = 8;
+  double llm_timeout = 45;
+  double tool_timeout = 15;
+  int max_tool_rounds = 5;
+  std::string operator_digit = "0";  // one of 0-9 * #, or "" for none
+  int clause_min_chars = 25;
+  double vad_min_level_dbfs = -45;
+  double vad_margin_db = 9;
+  double echo_return_loss_db = 6;
+  double echo_max_delay = 0.3;
+};
+
 struct Config {
   ServerSection server;
   LogSection log;
+  SessionSection session;
 };
 
 // Looks up an environment variable; returns nullptr when unset. Tests pass their own.

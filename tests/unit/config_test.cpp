@@ -114,3 +114,29 @@ TEST_CASE("the key list covers every section") {
   CHECK(std::find(keys.begin(), keys.end(), "server.listen") != keys.end());
   CHECK(std::find(keys.begin(), keys.end(), "log.level") != keys.end());
 }
+
+TEST_CASE("the [session] section: every kind of value, and what it becomes") {
+  auto c = config::parse(R"(
+[session]
+language = "ru"
+greeting_interruptible = true
+end_of_turn_silence = 0.8
+silence_prompts = 2
+operator_digit = "#"
+)",
+                         "test.toml", kNoEnv);
+  REQUIRE(c.ok());
+  CHECK(c->session.language == "ru");
+  CHECK(c->session.greeting_interruptible);
+  CHECK(c->session.end_of_turn_silence == 0.8);
+  CHECK(c->session.silence_prompts == 2);
+  CHECK(c->session.operator_digit == "#");
+  CHECK(error_of("[session]\ngreeting_interruptible = 1\n") == "test.toml:2: session.greeting_interruptible must be true or false");
+  CHECK(error_of("[session]\noperator_digit = \"12\"\n") ==
+        "test.toml:2: session.operator_digit must be one DTMF digit (0-9, *, #) as a string, or \"\" for none");
+  CHECK(error_of("[session]\nend_of_turn_silence = 0\n").find("session.end_of_turn_silence must be a number") != std::string::npos);
+  auto env = config::from_env(env_of({{"CALLAGENT_SESSION_GREETING_INTERRUPTIBLE", "true"}, {"CALLAGENT_SESSION_OPERATOR_DIGIT", ""}}));
+  REQUIRE(env.ok());
+  CHECK(env->session.greeting_interruptible);
+  CHECK(env->session.operator_digit.empty());
+}
