@@ -171,6 +171,7 @@ struct Session::Clause {
   size_t read = 0;             // samples pulled
   uint64_t pull_offset = 0;    // position of audio[0] in the pulled stream (set when it starts)
   bool started = false;
+  Nanos requested_at = 0;
   std::optional<audio::Resampler> resampler;
   int source_rate = 0;
 
@@ -360,7 +361,10 @@ void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
     w.i64(v);
   }
   w.i64(c.silence_prompts);
-  for (Nanos v : {c.max_duration, c.filler_delay, c.filler_repeat, c.llm_timeout, c.tool_timeout}) w.i64(v);
+  for (Nanos v : {c.max_duration, c.filler_delay, c.filler_repeat, c.llm_timeout, c.tool_timeout, c.stt_timeout,
+                  c.tts_timeout}) {
+    w.i64(v);
+  }
   w.i64(c.max_tool_rounds);
   w.u8(static_cast<uint8_t>(c.operator_digit));
   w.u64(c.clause_min_chars);
@@ -424,7 +428,10 @@ bool read_config(Reader &r, SessionConfig &c, Providers &p) {
     *v = r.i64();
   }
   c.silence_prompts = static_cast<int>(r.i64());
-  for (Nanos *v : {&c.max_duration, &c.filler_delay, &c.filler_repeat, &c.llm_timeout, &c.tool_timeout}) *v = r.i64();
+  for (Nanos *v : {&c.max_duration, &c.filler_delay, &c.filler_repeat, &c.llm_timeout, &c.tool_timeout, &c.stt_timeout,
+                   &c.tts_timeout}) {
+    *v = r.i64();
+  }
   c.max_tool_rounds = static_cast<int>(r.i64());
   c.operator_digit = static_cast<char>(r.u8());
   c.clause_min_chars = r.u64();
@@ -765,6 +772,10 @@ Nanos Session::next_deadline() const {
   if (started_at_ >= 0 && !max_duration_hit_) at(started_at_ + cfg_.max_duration);
   if (filler_at_ != 0) at(filler_at_);
   if (llm_id_ != 0 && !llm_done_) at(llm_started_at_ + cfg_.llm_timeout);
+  if (stt_id_ != 0 && stt_finishing_) at(stt_finished_at_ + cfg_.stt_timeout);
+  for (const auto &c : clauses_) {
+    if (c->requested && !c->tts_done && c->audio.empty()) at(c->requested_at + cfg_.tts_timeout);
+  }
   for (const auto &[id, run] : tools_) {
     if (!run->done) at(run->deadline);
   }
@@ -955,6 +966,7 @@ void Session::open_stt() {
 void Session::finish_stt() {
   if (stt_id_ == 0 || stt_finishing_ || !providers_.stt) return;
   stt_finishing_ = true;
+  stt_finished_at_ = now_;
   if (rec_) note_action("stt.finish", std::to_string(stt_id_));
   providers_.stt->finish(stt_id_);
 }
@@ -1383,6 +1395,7 @@ void Session::pump_tts() {
 
 void Session::request_tts(Clause &c) {
   c.requested = true;
+  c.requested_at = now_;
   c.tts_id = next_id_++;
   providers::TtsRequest r;
   r.id = c.tts_id;
@@ -1567,6 +1580,22 @@ void Session::run_timers(Nanos now) {
     } else {
       queue_clause(Kind::notice, phrases_.not_heard, now);
     }
+  }
+
+  // A recogniser that never closes its stream must not deafen the rest of the call.
+  if (stt_id_ != 0 && stt_finishing_ && now - stt_finished_at_ >= cfg_.stt_timeout) {
+    if (providers_.stt) providers_.stt->cancel(stt_id_);
+    stt_id_ = 0;
+    stt_finishing_ = false;
+    emit_simple(Event::Type::error, "stt: timeout");
+    if (caller_speaking_) open_stt();
+  }
+  // A synthesiser that never answers must not hold up the speech queue.
+  for (auto &c : clauses_) {
+    if (!c->requested || c->tts_done || !c->audio.empty() || now - c->requested_at < cfg_.tts_timeout) continue;
+    if (providers_.tts) providers_.tts->cancel(c->tts_id);
+    c->tts_done = true;
+    emit_simple(Event::Type::error, "tts: timeout");
   }
 
   for (auto &[id, run] : tools_) {

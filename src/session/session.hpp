@@ -64,6 +64,8 @@ struct SessionConfig {
   Nanos filler_repeat = seconds(8);
   Nanos llm_timeout = seconds(45);      // a whole LLM round
   Nanos tool_timeout = seconds(15);
+  Nanos stt_timeout = seconds(5);       // a finished utterance's last results
+  Nanos tts_timeout = seconds(10);      // a clause's first audio
   int max_tool_rounds = 5;
   char operator_digit = '0';            // DTMF digit that asks for an operator; 0: none
   size_t clause_min_chars = 25;
@@ -261,6 +263,7 @@ class Session {
   Nanos last_voice_at_ = 0;       // time of the last voiced frame
   RequestId stt_id_ = 0;
   bool stt_finishing_ = false;
+  Nanos stt_finished_at_ = 0;
   std::string turn_text_;         // finals of the caller's turn so far
   bool turn_has_final_ = false;
   Nanos turn_final_at_ = 0;

@@ -518,3 +518,37 @@ TEST_CASE("an eager start that the turn confirms is kept") {
   // The request went out before the turn was committed: 250 ms + the final's 150 ms after speech.
   CHECK(tl->event.timeline.llm_request < r.first(T::caller_turn)->at);
 }
+
+TEST_CASE("a synthesiser that never answers does not hold up the speech queue") {
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(1000), "hello")};
+  ScriptedTts::Options to;
+  to.first_audio = seconds(1000);  // never, within the call
+  auto cfg = base_config();
+  cfg.tts_timeout = seconds(3);
+  Rig rig(cfg, caller, {reply("Hi there.")}, {}, to);
+  auto r = rig.run(seconds(12));
+  const auto errors = r.all(T::error);
+  REQUIRE(errors.size() >= 2);
+  CHECK(errors[0]->event.text == "tts: timeout");
+  CHECK(errors[0]->at == seconds(3));  // the greeting, requested at 0
+  // The call goes on: the caller's turn is still heard and answered.
+  CHECK(r.all(T::caller_turn).size() == 1);
+  CHECK(rig.llm->requests().size() == 1);
+}
+
+TEST_CASE("a recogniser that never closes its stream does not deafen the call") {
+  auto cfg = base_config();
+  cfg.stt_timeout = seconds(2);
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(1000), "hello"), say(seconds(8), millis(1000), "hello again")};
+  ScriptedStt::Options so;
+  so.final_latency = seconds(1000);  // the first stream never finishes
+  Rig rig(cfg, caller, {reply("Hi.")}, so);
+  auto r = rig.run(seconds(12));
+  const auto *err = r.first(T::error);
+  REQUIRE(err != nullptr);
+  CHECK(err->event.text == "stt: timeout");
+  // The next utterance gets a stream of its own.
+  CHECK(rig.stt->streams_opened() == 2);
+}
