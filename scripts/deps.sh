@@ -9,7 +9,7 @@ build_pkgs=(
   pybind11-dev python3-dev python3-pytest
 )
 test_pkgs=(
-  doctest-dev libbenchmark-dev
+  doctest-dev libbenchmark-dev abigail-tools
 )
 
 pkgs=("${build_pkgs[@]}")

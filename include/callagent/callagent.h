@@ -8,10 +8,37 @@
  * Versioning: CALLAGENT_VERSION_MAJOR changes only when the ABI breaks (and then the SONAME
  * changes with it); MINOR grows when functions or struct tail fields are added; PATCH is for
  * fixes. CALLAGENT_VERSION packs the three as MAJOR * 10000 + MINOR * 100 + PATCH.
+ *
+ * Rules that hold for every declaration below:
+ *
+ *  - Objects are opaque handles. Each has exactly one `ca_x_create(..., ca_x_t **out)` and one
+ *    `void ca_x_destroy(ca_x_t *)`; destroy accepts NULL and does nothing with it.
+ *  - Every struct that crosses the ABI starts with `uint32_t struct_size`, which the side that
+ *    fills the struct sets to `sizeof` the struct it was compiled with. Structs only ever grow at
+ *    their tail. Params structs get their defaults from `ca_x_default_params(p, sizeof *p)`.
+ *    A struct whose struct_size is smaller than the first published version of that struct is
+ *    rejected with CA_ERR_INVALID_ARGUMENT; fields past a smaller struct_size read as defaults.
+ *  - Arrays of structs that may grow are passed as arrays of pointers, so that a plug-in built
+ *    against an older header never indexes them with the wrong stride.
+ *  - Functions return a ca_status: CA_OK (0) on success, a negative code on failure. A failing
+ *    call stores a human-readable detail that ca_last_error() returns on the same thread.
+ *    Failures that happen later, inside the session, arrive as CA_EVENT_ERROR events.
+ *  - No C++ exception, longjmp or signal crosses this interface: every entry point catches
+ *    everything and maps it to CA_ERR_NO_MEMORY or CA_ERR_INTERNAL.
+ *  - Inputs are borrowed for the duration of the call; whatever the library keeps, it copies.
+ *    Strings are NUL-terminated UTF-8 unless a length is passed with them.
+ *  - Data the library hands to a callback or a plug-in (strings, arrays, structs) lives only
+ *    during that call; copy what you keep.
+ *  - Every callback and every plug-in entry receives the `void *user_data` registered with it.
+ *  - Threading: an engine may be used from any thread. A session has an owning thread, the one
+ *    that drives it with push, process and pull; its event callback runs on that thread. Sink
+ *    functions, ca_session_interrupt and the sink reference functions may be called from any
+ *    thread and only enqueue work for the owning thread.
  */
 #ifndef CALLAGENT_CALLAGENT_H
 #define CALLAGENT_CALLAGENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -30,6 +57,10 @@ extern "C" {
 #define CA_API
 #endif
 
+/* ============================================================================================
+ * Version
+ * ========================================================================================== */
+
 /*
  * The version of the library actually loaded, packed as CALLAGENT_VERSION is. A program built
  * against this header may compare the two: the same MAJOR means the ABI matches.
@@ -41,6 +72,582 @@ CA_API uint32_t ca_version(void);
  * The same version as a static string "MAJOR.MINOR.PATCH". Never NULL; never freed.
  */
 CA_API const char *ca_version_string(void);
+
+/* ============================================================================================
+ * Status codes and errors
+ * ========================================================================================== */
+
+/* The result of a call: CA_OK or one of the negative CA_ERR_* codes. Codes are never renumbered
+ * or reused; new ones get new numbers. */
+typedef int ca_status;
+
+enum ca_status_code {
+  CA_OK = 0,
+  CA_ERR_INVALID_ARGUMENT = -1, /* a NULL, out-of-range or malformed argument */
+  CA_ERR_NOT_FOUND = -2,        /* a name that is not registered */
+  CA_ERR_STATE = -3,            /* the object cannot do this now (e.g. re-entered from a callback) */
+  CA_ERR_CONFIG = -4,           /* a configuration that cannot work */
+  CA_ERR_IO = -5,
+  CA_ERR_NO_MEMORY = -6,
+  CA_ERR_UNSUPPORTED = -7,
+  CA_ERR_TIMEOUT = -8,
+  CA_ERR_INTERNAL = -9 /* a bug in the library; ca_last_error() says where */
+};
+
+/*
+ * A static English name of a status ("ok", "invalid argument", ...); "unknown status" for a
+ * value that is not a ca_status. Never NULL. Thread-safe.
+ */
+CA_API const char *ca_status_string(ca_status status);
+
+/*
+ * The detail of the last failure of a ca_* call on the calling thread (thread-local). Never
+ * NULL: "" before any failure. A successful call leaves it unchanged; the next failing call on
+ * the same thread overwrites it, so copy it if you keep it.
+ */
+CA_API const char *ca_last_error(void);
+
+/* ============================================================================================
+ * Sinks: where plug-ins deliver their results
+ * ========================================================================================== */
+
+/*
+ * A sink is handed to a plug-in with each request (an STT stream, a TTS synthesis, an LLM
+ * round, a tool invocation) and carries that request's results to the session.
+ *
+ * Ownership: the plug-in receives one reference with each request and must drop it with
+ * ca_sink_release() after its last result for that request (done or error; the tool result), or
+ * when it decides to deliver nothing more (for example after a cancel). ca_sink_retain() adds a
+ * reference, e.g. for a second thread. A sink stays valid while a reference is held, even after
+ * the session is destroyed: results delivered then are dropped and the functions return CA_OK.
+ *
+ * Threading: every ca_sink_* function may be called from any thread, including from inside the
+ * plug-in entry that received the sink. They copy their inputs, only enqueue, and never call back
+ * into the plug-in.
+ *
+ * The `id` passed to a result function must be the id of the request the sink was handed with,
+ * and the function must belong to that request's kind (STT results on an STT sink, ...);
+ * otherwise it returns CA_ERR_INVALID_ARGUMENT and delivers nothing.
+ */
+typedef struct ca_sink ca_sink_t;
+
+/* Adds a reference. NULL is ignored. Any thread. */
+CA_API void ca_sink_retain(ca_sink_t *sink);
+/* Drops a reference; the last one frees the sink. NULL is ignored. Any thread. */
+CA_API void ca_sink_release(ca_sink_t *sink);
+
+/* ---- speech recognition results (STT sinks) ---- */
+
+/*
+ * A hypothesis that may still change. `text` is required; `confidence` is 0..1 (0: unknown);
+ * `language` is the BCP-47 primary tag detected, or NULL.
+ */
+CA_API ca_status ca_sink_stt_interim(ca_sink_t *sink, uint64_t stream_id, const char *text, double confidence,
+                                     const char *language);
+/* A stable transcript of a segment; an utterance may have several. Arguments as for interim. */
+CA_API ca_status ca_sink_stt_final(ca_sink_t *sink, uint64_t stream_id, const char *text, double confidence,
+                                   const char *language);
+/* The stream is finished: no more results for this id. */
+CA_API ca_status ca_sink_stt_done(ca_sink_t *sink, uint64_t stream_id);
+/* The stream failed; `message` (required) says why. No more results for this id. */
+CA_API ca_status ca_sink_stt_error(ca_sink_t *sink, uint64_t stream_id, const char *message);
+
+/* ---- speech synthesis results (TTS sinks) ---- */
+
+/*
+ * PCM16 mono audio as it is produced, in order, any number of samples per call. `pcm` may be
+ * NULL only when n is 0. `sample_rate` must be 4000..192000; a rate other than the session's is
+ * resampled.
+ */
+CA_API ca_status ca_sink_tts_audio(ca_sink_t *sink, uint64_t request_id, const int16_t *pcm, size_t n,
+                                   int sample_rate);
+/* All audio of the request has been delivered. */
+CA_API ca_status ca_sink_tts_done(ca_sink_t *sink, uint64_t request_id);
+/* The synthesis failed; `message` (required) says why. No more results for this id. */
+CA_API ca_status ca_sink_tts_error(ca_sink_t *sink, uint64_t request_id, const char *message);
+
+/* ---- language model results (LLM sinks) ---- */
+
+/* A piece of the answer's text: `len` bytes at `delta` (no NUL needed). `delta` may be NULL only
+ * when len is 0. */
+CA_API ca_status ca_sink_llm_text(ca_sink_t *sink, uint64_t request_id, const char *delta, size_t len);
+/*
+ * The model asks for a tool. `call_id` is the model's id for the call (NULL or "": the session
+ * assigns one); `name` is required; `arguments_json` is a JSON object (NULL: "{}").
+ */
+CA_API ca_status ca_sink_llm_tool_call(ca_sink_t *sink, uint64_t request_id, const char *call_id,
+                                       const char *name, const char *arguments_json);
+/* The round is complete; token counts are for accounting (0: unknown). */
+CA_API ca_status ca_sink_llm_done(ca_sink_t *sink, uint64_t request_id, int64_t input_tokens,
+                                  int64_t output_tokens);
+/* The round failed; `message` (required) says why. No more results for this id. */
+CA_API ca_status ca_sink_llm_error(ca_sink_t *sink, uint64_t request_id, const char *message);
+
+/* ---- tool results (tool sinks) ---- */
+
+/* What the call should do once a tool's result is in. */
+enum ca_tool_action {
+  CA_TOOL_ACTION_NONE = 0,
+  CA_TOOL_ACTION_TRANSFER = 1, /* hand the caller to an operator */
+  CA_TOOL_ACTION_HANGUP = 2    /* end the call after the bot's reply */
+};
+
+/*
+ * The result of an invocation: `ok` non-zero for success; `json` is the result (or error) as a
+ * JSON value (NULL: "null"); `action` is a CA_TOOL_ACTION_*; `reason` explains the action (may
+ * be NULL). One result per invocation; later ones are ignored by the session.
+ */
+CA_API ca_status ca_sink_tool_result(ca_sink_t *sink, uint64_t invocation_id, int ok, const char *json,
+                                     int action, const char *reason);
+
+/* ============================================================================================
+ * Plug-ins: providers and tools written against C vtables
+ * ========================================================================================== */
+
+/*
+ * A plug-in is a vtable struct: struct_size, user_data, entries, and an optional destroy. The
+ * engine copies the vtable when it is registered (the caller's struct may go away at once).
+ *
+ * Every entry is called on the owning thread of the session that uses the plug-in (from inside
+ * ca_session_process, ca_session_pull_audio or ca_session_destroy), must return promptly without
+ * blocking, and delivers its results later (or at once) through the sink. An entry receives
+ * requests of every session created with the plug-in, so a plug-in used by several sessions on
+ * different threads must make its own state thread-safe. Ids are unique per session, not across
+ * sessions. Cancelling an unknown or finished id must be harmless.
+ *
+ * `destroy(user_data)` (may be NULL) is called exactly once, when the engine has been destroyed
+ * and no session created from it uses the plug-in any more. If registration fails, the engine
+ * keeps nothing and never calls destroy.
+ */
+
+/* ---- speech recognition ---- */
+
+/* How a stream should be recognised. */
+typedef struct ca_stt_params {
+  uint32_t struct_size;
+  int sample_rate;                  /* of the audio that push() delivers (the session's rate) */
+  const char *language;             /* BCP-47 primary tag ("uk", "ru", "en"); never NULL */
+  const char *const *alternatives;  /* other languages the caller may speak */
+  size_t alternative_count;
+  const char *const *hints;         /* phrase hints */
+  size_t hint_count;
+} ca_stt_params;
+
+typedef struct ca_stt_vtable {
+  uint32_t struct_size;
+  void *user_data;
+  /* Required. A new stream (one caller utterance). The plug-in owns one reference to `sink`. */
+  void (*open)(void *user_data, uint64_t stream_id, const ca_stt_params *params, ca_sink_t *sink);
+  /* Required. Audio of the stream, in order; `pcm` lives only during the call. */
+  void (*push)(void *user_data, uint64_t stream_id, const int16_t *pcm, size_t n);
+  /* Required. No more audio: deliver the last final(s), then done. */
+  void (*finish)(void *user_data, uint64_t stream_id);
+  /* May be NULL. The session no longer wants results of the stream. */
+  void (*cancel)(void *user_data, uint64_t stream_id);
+  /* May be NULL. See above. */
+  void (*destroy)(void *user_data);
+} ca_stt_vtable;
+
+/* ---- speech synthesis ---- */
+
+/* One clause to speak. */
+typedef struct ca_tts_request {
+  uint32_t struct_size;
+  const char *text;      /* never NULL */
+  const char *language;  /* never NULL */
+  const char *voice;     /* never NULL; "": the plug-in's default for the language */
+  int sample_rate;       /* preferred rate; the plug-in may answer at another one */
+} ca_tts_request;
+
+typedef struct ca_tts_vtable {
+  uint32_t struct_size;
+  void *user_data;
+  /* Required. Synthesise `request`; the plug-in owns one reference to `sink`. */
+  void (*synthesize)(void *user_data, uint64_t request_id, const ca_tts_request *request, ca_sink_t *sink);
+  /* May be NULL. */
+  void (*cancel)(void *user_data, uint64_t request_id);
+  /* May be NULL. */
+  void (*destroy)(void *user_data);
+} ca_tts_vtable;
+
+/* ---- language model ---- */
+
+/* Roles of messages, in the order of the library's conversation. */
+enum ca_role { CA_ROLE_SYSTEM = 0, CA_ROLE_USER = 1, CA_ROLE_ASSISTANT = 2, CA_ROLE_TOOL = 3 };
+
+/* A tool call an assistant message asked for. */
+typedef struct ca_tool_call {
+  uint32_t struct_size;
+  const char *id;              /* never NULL */
+  const char *name;            /* never NULL */
+  const char *arguments_json;  /* never NULL; a JSON object as the model produced it */
+} ca_tool_call;
+
+/* One message of the conversation. Strings are never NULL ("" when not applicable). */
+typedef struct ca_message {
+  uint32_t struct_size;
+  int role;                               /* CA_ROLE_* */
+  const char *text;                       /* user and assistant text (assistant: as heard) */
+  const ca_tool_call *const *tool_calls;  /* assistant: the tools it asked for */
+  size_t tool_call_count;
+  const char *tool_call_id;               /* tool: the call this result answers */
+  const char *tool_name;                  /* tool */
+  int tool_error;                         /* tool: non-zero when the result is an error */
+} ca_message;
+
+/* What the model is told about a tool. */
+typedef struct ca_tool_schema {
+  uint32_t struct_size;
+  const char *name;
+  const char *description;
+  const char *parameters_json; /* a JSON Schema object */
+} ca_tool_schema;
+
+/* One round: everything lives only during the start() call. */
+typedef struct ca_llm_request {
+  uint32_t struct_size;
+  const char *system_prompt;                /* never NULL */
+  const ca_message *const *messages;        /* oldest first */
+  size_t message_count;
+  const ca_tool_schema *const *tools;
+  size_t tool_count;
+} ca_llm_request;
+
+typedef struct ca_llm_vtable {
+  uint32_t struct_size;
+  void *user_data;
+  /* Required. Start a round; the plug-in owns one reference to `sink`. */
+  void (*start)(void *user_data, uint64_t request_id, const ca_llm_request *request, ca_sink_t *sink);
+  /* May be NULL. */
+  void (*cancel)(void *user_data, uint64_t request_id);
+  /* May be NULL. */
+  void (*destroy)(void *user_data);
+} ca_llm_vtable;
+
+/* ---- tools ---- */
+
+/* Who is asking, for a tool invocation. Strings are never NULL. */
+typedef struct ca_tool_context {
+  uint32_t struct_size;
+  const char *call_id;          /* the phone call (ca_session_params.call_id) */
+  const char *caller_number;
+  /* Derived from (call, tool, canonical arguments): a model that retries the same call gets the
+   * same key, so a side-effecting tool can refuse to act twice. */
+  const char *idempotency_key;
+} ca_tool_context;
+
+typedef struct ca_tool_vtable {
+  uint32_t struct_size;
+  void *user_data;
+  const char *name;             /* required; unique within the engine */
+  const char *description;      /* may be NULL: "" */
+  const char *parameters_json;  /* may be NULL: {"type":"object","properties":{}} */
+  int side_effecting;           /* non-zero: never cancelled by a barge-in */
+  const char *wait_phrase;      /* may be NULL: said while it runs; NULL or "": the generic one */
+  /* Required. Run the tool; the plug-in owns one reference to `sink` and delivers exactly one
+   * ca_sink_tool_result. `arguments_json` is the model's JSON object. */
+  void (*invoke)(void *user_data, uint64_t invocation_id, const char *arguments_json,
+                 const ca_tool_context *context, ca_sink_t *sink);
+  /* May be NULL. Only tools that are not side-effecting are ever cancelled. */
+  void (*cancel)(void *user_data, uint64_t invocation_id);
+  /* May be NULL. */
+  void (*destroy)(void *user_data);
+} ca_tool_vtable;
+
+/* ============================================================================================
+ * Engine: the registry of plug-ins, and the process-wide log
+ * ========================================================================================== */
+
+typedef struct ca_engine ca_engine_t;
+
+/* Log levels. */
+enum ca_log_level {
+  CA_LOG_UNCHANGED = -1, /* leave the process-wide level as it is */
+  CA_LOG_TRACE = 0,
+  CA_LOG_DEBUG = 1,
+  CA_LOG_INFO = 2,
+  CA_LOG_WARN = 3,
+  CA_LOG_ERROR = 4,
+  CA_LOG_OFF = 5
+};
+
+/*
+ * Receives one log line: a JSON object without the trailing newline, valid only during the
+ * call. Called from any thread the library logs on, possibly concurrently. It must not call
+ * ca_engine_destroy; lines the library would log from inside the callback are dropped.
+ */
+typedef void (*ca_log_fn)(int level, const char *json_line, void *user_data);
+
+typedef struct ca_engine_params {
+  uint32_t struct_size;
+  /*
+   * May be NULL: lines keep going to stderr. The library's log is process-wide: the callback of
+   * the most recently created engine that set one receives every line of the process, and
+   * destroying that engine sends lines back to stderr (after any call in progress returned).
+   */
+  ca_log_fn log;
+  void *log_user_data;
+  /* CA_LOG_*: the process-wide level set at creation. Default CA_LOG_UNCHANGED (info unless
+   * changed). */
+  int log_level;
+} ca_engine_params;
+
+/*
+ * Fills `params` with the defaults: no callback, CA_LOG_UNCHANGED. `size` is sizeof *params as
+ * the caller knows it; it is stored in struct_size. NULL or a size smaller than the first version
+ * of the struct: CA_ERR_INVALID_ARGUMENT. Any thread.
+ */
+CA_API ca_status ca_engine_default_params(ca_engine_params *params, size_t size);
+
+/*
+ * Creates an engine. `params` may be NULL (defaults). On success *out is the engine; on failure
+ * *out is NULL (when `out` is not NULL). Any thread.
+ */
+CA_API ca_status ca_engine_create(const ca_engine_params *params, ca_engine_t **out);
+
+/*
+ * Destroys an engine; NULL is ignored. Sessions created from it may outlive it: each keeps the
+ * plug-ins it uses, whose destroy runs when the last of them is gone. Must not race with other
+ * calls on the same engine.
+ */
+CA_API void ca_engine_destroy(ca_engine_t *engine);
+
+/*
+ * Registers a plug-in under `name` (required, non-empty, unique per kind within the engine).
+ * A name already registered for the kind: CA_ERR_INVALID_ARGUMENT. A required entry that is
+ * NULL, or a struct_size too small: CA_ERR_INVALID_ARGUMENT. Thread-safe (an engine has a lock).
+ */
+CA_API ca_status ca_engine_register_stt(ca_engine_t *engine, const char *name, const ca_stt_vtable *vtable);
+CA_API ca_status ca_engine_register_tts(ca_engine_t *engine, const char *name, const ca_tts_vtable *vtable);
+CA_API ca_status ca_engine_register_llm(ca_engine_t *engine, const char *name, const ca_llm_vtable *vtable);
+/* A tool's name is vtable->name; the same rules apply. */
+CA_API ca_status ca_engine_register_tool(ca_engine_t *engine, const ca_tool_vtable *vtable);
+
+/* ============================================================================================
+ * Session: one phone call
+ * ========================================================================================== */
+
+typedef struct ca_session ca_session_t;
+
+/* Session states, in the order of the library's state machine. */
+enum ca_state {
+  CA_STATE_IDLE = 0,         /* created, process() not called yet */
+  CA_STATE_GREETING = 1,
+  CA_STATE_LISTENING = 2,
+  CA_STATE_THINKING = 3,
+  CA_STATE_SPEAKING = 4,
+  CA_STATE_TRANSFERRING = 5,
+  CA_STATE_ENDED = 6
+};
+
+/* A static name of a state ("idle", "listening", ...); "unknown" otherwise. Never NULL. Any
+ * thread. */
+CA_API const char *ca_state_name(int state);
+
+/* Event types, in the order of the library's events. */
+enum ca_event_type {
+  CA_EVENT_STATE_CHANGED = 0,      /* `state`: the new state */
+  CA_EVENT_CALLER_INTERIM = 1,     /* `text`: a recognition hypothesis */
+  CA_EVENT_CALLER_TURN = 2,        /* `text`: the caller's committed turn */
+  CA_EVENT_BOT_CLAUSE = 3,         /* `text`: a clause queued for speech */
+  CA_EVENT_BOT_HEARD = 4,          /* `text`: what the caller heard of the bot's reply */
+  CA_EVENT_BARGE_IN_MUTED = 5,
+  CA_EVENT_BARGE_IN_RESUMED = 6,
+  CA_EVENT_BARGE_IN_COMMITTED = 7,
+  CA_EVENT_TOOL_STARTED = 8,       /* `text`: tool name, `detail`: arguments */
+  CA_EVENT_TOOL_FINISHED = 9,      /* `text`: tool name, `detail`: result, `ok` */
+  CA_EVENT_DTMF = 10,              /* `text`: the digit */
+  CA_EVENT_TRANSFER_REQUESTED = 11, /* `text`: reason, `detail`: summary; answer with
+                                       ca_session_push_transfer_result */
+  CA_EVENT_HANGUP_REQUESTED = 12,  /* `text`: reason; the host should hang up */
+  CA_EVENT_TURN_TIMELINE = 13,     /* `timeline` */
+  CA_EVENT_ERROR = 14,             /* `text`: what failed, `recoverable` */
+  CA_EVENT_FILLER = 15             /* `text` */
+};
+
+/* A static name of an event type ("state_changed", "caller_turn", ...); "unknown" otherwise.
+ * Never NULL. Any thread. */
+CA_API const char *ca_event_type_name(int type);
+
+/* One turn's latencies, as session-clock times in nanoseconds (the `now` given to process);
+ * 0: did not happen. */
+typedef struct ca_turn_timeline {
+  uint32_t struct_size;
+  int turn;
+  int64_t speech_end_ns;
+  int64_t stt_final_ns;
+  int64_t llm_request_ns;
+  int64_t llm_first_token_ns;
+  int64_t first_clause_ns;
+  int64_t tts_first_audio_ns;
+  int64_t first_frame_ready_ns;
+} ca_turn_timeline;
+
+/*
+ * What the session tells its host. Strings are never NULL ("" when not applicable) and, like
+ * the event itself, live only during the callback. The timeline is behind a pointer so that it
+ * can grow without moving the fields that follow it.
+ */
+typedef struct ca_event {
+  uint32_t struct_size;
+  int type;         /* CA_EVENT_* */
+  int state;        /* CA_STATE_*: the new state for STATE_CHANGED, else the current state */
+  const char *text;
+  const char *detail;
+  int ok;           /* TOOL_FINISHED: non-zero when the tool succeeded; 1 otherwise */
+  int recoverable;  /* ERROR: non-zero when the call goes on; 1 otherwise */
+  int64_t time_ns;  /* the `now` of the process() call during or after which it was emitted */
+  const ca_turn_timeline *timeline; /* TURN_TIMELINE only; NULL otherwise */
+} ca_event;
+
+/*
+ * Receives the session's events, on its owning thread, from inside ca_session_process and
+ * ca_session_pull_audio. From inside it, push/process/pull on the same session return
+ * CA_ERR_STATE; ca_session_destroy is deferred until the outer call returns.
+ */
+typedef void (*ca_event_fn)(const ca_event *event, void *user_data);
+
+/* The DTMF digit value of ca_session_params.operator_digit that disables the operator digit. */
+#define CA_OPERATOR_DIGIT_NONE (-1)
+
+typedef struct ca_session_params {
+  uint32_t struct_size;
+  const char *call_id;        /* NULL or "": a random UUID (see ca_session_call_id) */
+  const char *caller_number;  /* NULL: "" */
+  const char *called_number;  /* NULL: "" */
+  /* The call's rate for audio in and out: 8000..48000 and a multiple of 50. Default 8000. */
+  int sample_rate;
+  const char *language;       /* NULL: "uk" */
+  const char *system_prompt;  /* NULL: "" */
+  const char *greeting;       /* NULL or "": the language's default greeting (with disclosure) */
+  int greeting_interruptible; /* non-zero: the caller may barge in on the greeting */
+  /* Registered plug-in names; required (CA_ERR_INVALID_ARGUMENT when NULL, CA_ERR_NOT_FOUND when
+   * not registered). */
+  const char *stt;
+  const char *tts;
+  const char *llm;
+  /* Names of registered tools the agent may use. NULL: every tool registered when the session
+   * is created; an unknown name: CA_ERR_NOT_FOUND. */
+  const char *const *tools;
+  size_t tool_count;
+  ca_event_fn on_event;       /* may be NULL: events are discarded */
+  void *event_user_data;
+  /* Timing overrides in milliseconds; 0: the library's default; negative: CA_ERR_INVALID_ARGUMENT. */
+  int32_t end_of_turn_silence_ms;  /* default 600 */
+  int32_t eager_start_silence_ms;  /* default 250 */
+  int32_t barge_in_min_speech_ms;  /* default 80 */
+  int32_t barge_in_commit_speech_ms; /* default 400 */
+  int32_t silence_timeout_ms;      /* default 15000 */
+  int32_t max_duration_ms;         /* default 900000 */
+  int32_t filler_delay_ms;         /* default 600 */
+  int32_t llm_timeout_ms;          /* default 45000 */
+  int32_t tool_timeout_ms;         /* default 15000 */
+  /* The DTMF digit that asks for an operator: one of "0123456789*#ABCD"; 0: the default '0';
+   * CA_OPERATOR_DIGIT_NONE: none. */
+  int operator_digit;
+} ca_session_params;
+
+/*
+ * Fills `params` with the defaults: 8000 Hz, every string and name NULL, all tools, no callback,
+ * every timing 0 (the library's default), operator digit 0 ('0'). `size` is sizeof *params;
+ * NULL or a size smaller than the first version of the struct: CA_ERR_INVALID_ARGUMENT. Any thread.
+ */
+CA_API ca_status ca_session_default_params(ca_session_params *params, size_t size);
+
+/*
+ * Creates a session with the engine's plug-ins named in `params` (required). The engine may be
+ * destroyed before the session. On failure *out is NULL (when `out` is not NULL). Any thread; the
+ * thread that drives the session afterwards is its owning thread.
+ */
+CA_API ca_status ca_session_create(ca_engine_t *engine, const ca_session_params *params, ca_session_t **out);
+
+/*
+ * Destroys a session; NULL is ignored. Cancels the plug-in work in flight (calling the plug-ins'
+ * cancel entries on the calling thread); results that arrive later are dropped. No event is
+ * delivered during it. Owning thread. From inside the session's event callback the destruction
+ * is deferred until the process or pull call that emitted the event returns.
+ */
+CA_API void ca_session_destroy(ca_session_t *session);
+
+/* The call id: the one given, or the generated UUID. Never NULL for a session; NULL for NULL.
+ * Valid until the session is destroyed. Any thread. */
+CA_API const char *ca_session_call_id(const ca_session_t *session);
+
+/* Samples in one 20 ms frame at the session's rate (sample_rate / 50); 0 for NULL. Any thread. */
+CA_API size_t ca_session_frame_samples(const ca_session_t *session);
+
+/*
+ * Caller audio: exactly one 20 ms frame (n == sample_rate / 50, else CA_ERR_INVALID_ARGUMENT),
+ * copied. Taken into account by the next ca_session_process. After the call ended, frames are
+ * accepted and ignored. Owning thread.
+ */
+CA_API ca_status ca_session_push_audio(ca_session_t *session, const int16_t *pcm, size_t n);
+
+/* A DTMF digit, one of "0123456789*#ABCD" (else CA_ERR_INVALID_ARGUMENT). Owning thread. */
+CA_API ca_status ca_session_push_dtmf(ca_session_t *session, char digit);
+
+/* The caller hung up: the next ca_session_process ends the session. Owning thread. */
+CA_API ca_status ca_session_push_hangup(ca_session_t *session);
+
+/* This many of the pulled samples have actually been played to the caller. Owning thread. */
+CA_API ca_status ca_session_push_played(ca_session_t *session, uint64_t samples);
+
+/* The outcome of a transfer the session asked for (non-zero: it succeeded and the call ends).
+ * Owning thread. */
+CA_API ca_status ca_session_push_transfer_result(ca_session_t *session, int ok);
+
+/*
+ * Advances the session to `now_ns` (the host's monotonic clock, or a virtual one): takes the
+ * pushed input, drains plug-in results, runs timers and calls plug-ins and the event callback.
+ * `now_ns` must be >= 0 and never smaller than in the previous call (else CA_ERR_INVALID_ARGUMENT).
+ * Owning thread.
+ */
+CA_API ca_status ca_session_process(ca_session_t *session, int64_t now_ns);
+
+/*
+ * When ca_session_process must run next, on the same clock; INT64_MAX when only new input can
+ * change anything (and for NULL). Before the first process it is the last `now` (0). Owning
+ * thread.
+ */
+CA_API int64_t ca_session_next_deadline(const ca_session_t *session);
+
+/*
+ * The next outbound frame: `n` must be the frame size (sample_rate / 50). Fills `out`; when
+ * there is nothing to play it is zeroed and *has_audio is 0, else *has_audio is 1 (`has_audio`
+ * may be NULL). May emit events. Owning thread.
+ */
+CA_API ca_status ca_session_pull_audio(ca_session_t *session, int16_t *out, size_t n, int *has_audio);
+
+/*
+ * Stops the bot's speech as a committed barge-in would (e.g. the host's own detector decided).
+ * Takes effect at the next ca_session_process. Any thread, but not concurrently with
+ * ca_session_destroy of the same session.
+ */
+CA_API ca_status ca_session_interrupt(ca_session_t *session);
+
+/* The current CA_STATE_*; CA_ERR_INVALID_ARGUMENT for NULL. Owning thread. */
+CA_API int ca_session_state(const ca_session_t *session);
+
+/* Counters of a session. */
+typedef struct ca_session_stats {
+  uint32_t struct_size;
+  uint64_t frames_in;         /* caller frames processed */
+  uint64_t frames_out;        /* frames pulled with audio */
+  uint64_t frames_silent;     /* frames pulled as silence */
+  uint64_t turns;
+  uint64_t barge_ins;         /* committed */
+  uint64_t barge_in_resumes;  /* muted, then resumed */
+  uint64_t llm_requests;
+  uint64_t tool_calls;
+  uint64_t fillers;
+} ca_session_stats;
+
+/*
+ * Copies the counters into `stats`, whose struct_size the caller sets: only the fields that fit
+ * entirely within struct_size are written; struct_size is left as it is. A struct_size that does
+ * not hold frames_in: CA_ERR_INVALID_ARGUMENT. Owning thread.
+ */
+CA_API ca_status ca_session_get_stats(const ca_session_t *session, ca_session_stats *stats);
 
 #ifdef __cplusplus
 }

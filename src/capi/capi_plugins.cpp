@@ -1,0 +1,601 @@
+// Plug-ins through the C ABI: the sinks handed to C plug-ins, the adapters that make a C vtable
+// one of the library's provider or tool interfaces, and the engine that registers them.
+#include <pthread.h>
+
+#include <string_view>
+#include <utility>
+
+#include "capi/capi_internal.hpp"
+#include "core/log.hpp"
+
+using ca::capi::fail;
+using ca::capi::guarded;
+using ca::capi::guarded_void;
+using ca::capi::or_empty;
+using ca::capi::SinkKind;
+using ca::capi::Sink;
+using ca::capi::Engine;
+using ca::capi::from;
+using ca::capi::handle;
+namespace prov = ca::providers;
+
+namespace {
+
+// ---- sinks ----
+
+// The sink for one request, checked against the result function that uses it.
+ca_status check_sink(const Sink *sink, uint64_t id, SinkKind kind, const char *where) {
+  if (sink == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "sink is NULL");
+  if (sink->kind != kind) return fail(CA_ERR_INVALID_ARGUMENT, where, "the sink belongs to another kind of request");
+  if (sink->id != id) return fail(CA_ERR_INVALID_ARGUMENT, where, "the id is not the sink's request id");
+  return CA_OK;
+}
+
+Sink *make_sink(SinkKind kind, uint64_t id) { return new Sink(kind, id); }
+
+// Owns the reference the library holds on a sink while it calls the plug-in: a plug-in that
+// releases its own reference inside the call leaves the sink alive until the call returns.
+struct SinkRef {
+  Sink *s;
+  explicit SinkRef(Sink *sink) : s(sink) {}
+  SinkRef(const SinkRef &) = delete;
+  SinkRef &operator=(const SinkRef &) = delete;
+  ~SinkRef() { ca_sink_release(handle(s)); }
+  // The plug-in's own reference.
+  ca_sink_t *give() {
+    s->refs.fetch_add(1, std::memory_order_relaxed);
+    return handle(s);
+  }
+};
+
+ca_status stt_event(ca_sink_t *sink, uint64_t id, prov::SttEvent::Type type, const char *text, double confidence,
+                    const char *language, const char *where) {
+  return guarded(where, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), id, SinkKind::stt, where); st != CA_OK) return st;
+    if (text == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "text is NULL");
+    prov::SttEvent ev;
+    ev.type = type;
+    ev.text = text;
+    ev.confidence = confidence;
+    ev.language = or_empty(language);
+    from(sink)->stt->on_stt(id, std::move(ev));
+    return CA_OK;
+  });
+}
+
+// ---- adapters: C vtables behind the C++ interfaces ----
+
+// Calls a plug-in's destroy once, when the adapter goes. Armed only after the registration has
+// succeeded: a failed registration leaves the plug-in to its caller.
+class PluginOwner {
+ public:
+  explicit PluginOwner(void *user_data) : user_data_(user_data) {}
+  PluginOwner(const PluginOwner &) = delete;
+  PluginOwner &operator=(const PluginOwner &) = delete;
+  ~PluginOwner() {
+    if (destroy_ != nullptr) destroy_(user_data_);
+  }
+  void arm(void (*destroy)(void *)) { destroy_ = destroy; }
+
+ private:
+  void *user_data_;
+  void (*destroy_)(void *) = nullptr;
+};
+
+std::vector<const char *> c_strings(const std::vector<std::string> &v) {
+  std::vector<const char *> out;
+  out.reserve(v.size());
+  for (const auto &s : v) out.push_back(s.c_str());
+  return out;
+}
+
+class CStt final : public prov::SttProvider {
+ public:
+  CStt(std::string name, const ca_stt_vtable &vt) : name_(std::move(name)), vt_(vt), owner_(vt.user_data) {}
+  ~CStt() override = default;
+  void arm() { owner_.arm(vt_.destroy); }
+  CStt(const CStt &) = delete;
+  CStt &operator=(const CStt &) = delete;
+  std::string_view name() const override { return name_; }
+  void open(const prov::SttParams &p, std::shared_ptr<prov::SttSink> sink) override {
+    SinkRef ref(make_sink(SinkKind::stt, p.id));
+    ref.s->stt = std::move(sink);
+    const auto alternatives = c_strings(p.alternatives);
+    const auto hints = c_strings(p.hints);
+    ca_stt_params cp{};
+    cp.struct_size = sizeof cp;
+    cp.sample_rate = p.sample_rate;
+    cp.language = p.language.c_str();
+    cp.alternatives = alternatives.data();
+    cp.alternative_count = alternatives.size();
+    cp.hints = hints.data();
+    cp.hint_count = hints.size();
+    vt_.open(vt_.user_data, p.id, &cp, ref.give());
+  }
+  void push(prov::RequestId id, std::span<const int16_t> pcm) override {
+    vt_.push(vt_.user_data, id, pcm.data(), pcm.size());
+  }
+  void finish(prov::RequestId id) override { vt_.finish(vt_.user_data, id); }
+  void cancel(prov::RequestId id) override {
+    if (vt_.cancel != nullptr) vt_.cancel(vt_.user_data, id);
+  }
+
+ private:
+  std::string name_;
+  ca_stt_vtable vt_;
+  PluginOwner owner_;
+};
+
+class CTts final : public prov::TtsProvider {
+ public:
+  CTts(std::string name, const ca_tts_vtable &vt) : name_(std::move(name)), vt_(vt), owner_(vt.user_data) {}
+  ~CTts() override = default;
+  void arm() { owner_.arm(vt_.destroy); }
+  CTts(const CTts &) = delete;
+  CTts &operator=(const CTts &) = delete;
+  std::string_view name() const override { return name_; }
+  void synthesize(const prov::TtsRequest &r, std::shared_ptr<prov::TtsSink> sink) override {
+    SinkRef ref(make_sink(SinkKind::tts, r.id));
+    ref.s->tts = std::move(sink);
+    ca_tts_request cr{};
+    cr.struct_size = sizeof cr;
+    cr.text = r.text.c_str();
+    cr.language = r.language.c_str();
+    cr.voice = r.voice.c_str();
+    cr.sample_rate = r.sample_rate;
+    vt_.synthesize(vt_.user_data, r.id, &cr, ref.give());
+  }
+  void cancel(prov::RequestId id) override {
+    if (vt_.cancel != nullptr) vt_.cancel(vt_.user_data, id);
+  }
+
+ private:
+  std::string name_;
+  ca_tts_vtable vt_;
+  PluginOwner owner_;
+};
+
+class CLlm final : public prov::LlmProvider {
+ public:
+  CLlm(std::string name, const ca_llm_vtable &vt) : name_(std::move(name)), vt_(vt), owner_(vt.user_data) {}
+  ~CLlm() override = default;
+  void arm() { owner_.arm(vt_.destroy); }
+  CLlm(const CLlm &) = delete;
+  CLlm &operator=(const CLlm &) = delete;
+  std::string_view name() const override { return name_; }
+  void start(const prov::LlmRequest &r, std::shared_ptr<prov::LlmSink> sink) override {
+    SinkRef ref(make_sink(SinkKind::llm, r.id));
+    ref.s->llm = std::move(sink);
+
+    // The C view of the request: structs pointing into `r`, and arrays of pointers to them.
+    size_t call_count = 0;
+    for (const auto &m : r.messages) call_count += m.tool_calls.size();
+    std::vector<ca_tool_call> calls(call_count);
+    std::vector<const ca_tool_call *> call_ptrs(call_count);
+    std::vector<ca_message> messages(r.messages.size());
+    std::vector<const ca_message *> message_ptrs(r.messages.size());
+    size_t c = 0;
+    for (size_t i = 0; i < r.messages.size(); ++i) {
+      const auto &m = r.messages[i];
+      ca_message &cm = messages[i];
+      cm.struct_size = sizeof cm;
+      cm.role = static_cast<int>(m.role);
+      cm.text = m.text.c_str();
+      cm.tool_calls = m.tool_calls.empty() ? nullptr : call_ptrs.data() + c;
+      cm.tool_call_count = m.tool_calls.size();
+      for (const auto &tc : m.tool_calls) {
+        calls[c] = ca_tool_call{sizeof(ca_tool_call), tc.id.c_str(), tc.name.c_str(), tc.arguments_json.c_str()};
+        call_ptrs[c] = &calls[c];
+        ++c;
+      }
+      cm.tool_call_id = m.tool_call_id.c_str();
+      cm.tool_name = m.tool_name.c_str();
+      cm.tool_error = m.tool_error ? 1 : 0;
+      message_ptrs[i] = &cm;
+    }
+    std::vector<ca_tool_schema> tools(r.tools.size());
+    std::vector<const ca_tool_schema *> tool_ptrs(r.tools.size());
+    for (size_t i = 0; i < r.tools.size(); ++i) {
+      const auto &t = r.tools[i];
+      tools[i] =
+          ca_tool_schema{sizeof(ca_tool_schema), t.name.c_str(), t.description.c_str(), t.parameters_json.c_str()};
+      tool_ptrs[i] = &tools[i];
+    }
+    ca_llm_request cr{};
+    cr.struct_size = sizeof cr;
+    cr.system_prompt = r.system_prompt.c_str();
+    cr.messages = message_ptrs.data();
+    cr.message_count = message_ptrs.size();
+    cr.tools = tool_ptrs.data();
+    cr.tool_count = tool_ptrs.size();
+    vt_.start(vt_.user_data, r.id, &cr, ref.give());
+  }
+  void cancel(prov::RequestId id) override {
+    if (vt_.cancel != nullptr) vt_.cancel(vt_.user_data, id);
+  }
+
+ private:
+  std::string name_;
+  ca_llm_vtable vt_;
+  PluginOwner owner_;
+};
+
+class CTool final : public prov::Tool {
+ public:
+  CTool(prov::ToolSpec spec, const ca_tool_vtable &vt) : spec_(std::move(spec)), vt_(vt), owner_(vt.user_data) {
+    // The strings were copied into spec_; the caller's may go away.
+    vt_.name = vt_.description = vt_.parameters_json = vt_.wait_phrase = nullptr;
+  }
+  ~CTool() override = default;
+  void arm() { owner_.arm(vt_.destroy); }
+  CTool(const CTool &) = delete;
+  CTool &operator=(const CTool &) = delete;
+  const prov::ToolSpec &spec() const override { return spec_; }
+  void invoke(prov::RequestId id, std::string_view args, const prov::ToolContext &ctx,
+              std::shared_ptr<prov::ToolSink> sink) override {
+    SinkRef ref(make_sink(SinkKind::tool, id));
+    ref.s->tool = std::move(sink);
+    const std::string arguments(args);
+    const std::string &key = ctx.idempotency_key;
+    ca_tool_context cc{};
+    cc.struct_size = sizeof cc;
+    cc.call_id = ctx.call_id.c_str();
+    cc.caller_number = ctx.caller_number.c_str();
+    cc.idempotency_key = key.c_str();
+    vt_.invoke(vt_.user_data, id, arguments.c_str(), &cc, ref.give());
+  }
+  void cancel(prov::RequestId id) override {
+    if (vt_.cancel != nullptr) vt_.cancel(vt_.user_data, id);
+  }
+
+ private:
+  prov::ToolSpec spec_;
+  ca_tool_vtable vt_;
+  PluginOwner owner_;
+};
+
+// ---- the process-wide log hook ----
+
+// ca::log has one process-wide sink. The engine that installed its callback can be destroyed
+// while another thread is inside it, so calls hold the lock shared and removal takes it
+// exclusively: once ca_engine_destroy returns, the callback is never called again. A POSIX lock
+// with a static initializer: no constructor or destructor runs, so logging during static
+// initialization or destruction finds it usable.
+pthread_rwlock_t g_log_lock = PTHREAD_RWLOCK_INITIALIZER;
+ca_log_fn g_log_fn = nullptr;
+void *g_log_user_data = nullptr;
+const Engine *g_log_owner = nullptr;
+thread_local bool t_in_log_callback = false;
+
+class LogLock {
+ public:
+  explicit LogLock(bool exclusive) {
+    if (exclusive) pthread_rwlock_wrlock(&g_log_lock);
+    else pthread_rwlock_rdlock(&g_log_lock);
+  }
+  LogLock(const LogLock &) = delete;
+  LogLock &operator=(const LogLock &) = delete;
+  ~LogLock() { pthread_rwlock_unlock(&g_log_lock); }
+};
+
+void log_trampoline(ca::log::Level level, std::string_view line, void *) {
+  if (t_in_log_callback) return;  // a line logged by the callback itself: dropped, no recursion
+  t_in_log_callback = true;
+  try {
+    thread_local std::string buf;  // `line` need not be NUL-terminated
+    buf.assign(line);
+    LogLock lock(false);
+    if (g_log_fn != nullptr) g_log_fn(static_cast<int>(level), buf.c_str(), g_log_user_data);
+  } catch (...) {
+    // A log line is never worth an exception escaping into the logging code.
+  }
+  t_in_log_callback = false;
+}
+
+static_assert(CA_LOG_TRACE == static_cast<int>(ca::log::Level::trace));
+static_assert(CA_LOG_DEBUG == static_cast<int>(ca::log::Level::debug));
+static_assert(CA_LOG_INFO == static_cast<int>(ca::log::Level::info));
+static_assert(CA_LOG_WARN == static_cast<int>(ca::log::Level::warn));
+static_assert(CA_LOG_ERROR == static_cast<int>(ca::log::Level::error));
+static_assert(CA_LOG_OFF == static_cast<int>(ca::log::Level::off));
+
+// ---- registration ----
+
+ca_status check_name(const char *name, const char *where) {
+  if (name == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "name is NULL");
+  if (name[0] == '\0') return fail(CA_ERR_INVALID_ARGUMENT, where, "name is empty");
+  return CA_OK;
+}
+
+template <class Map, class Make>
+ca_status register_provider(Engine *engine, Map &map, const char *name, const char *where, Make &&make) {
+  std::lock_guard lock(engine->mu);
+  if (map.find(std::string_view(name)) != map.end()) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, (std::string("already registered: ") + name).c_str());
+  }
+  auto adapter = make();
+  map.emplace(name, adapter);
+  adapter->arm();
+  return CA_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- sinks ----
+
+void ca_sink_retain(ca_sink_t *sink) {
+  if (sink != nullptr) from(sink)->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ca_sink_release(ca_sink_t *sink) {
+  if (sink == nullptr) return;
+  if (from(sink)->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    guarded_void("ca_sink_release", [&] { delete from(sink); });
+  }
+}
+
+ca_status ca_sink_stt_interim(ca_sink_t *sink, uint64_t stream_id, const char *text, double confidence,
+                              const char *language) {
+  return stt_event(sink, stream_id, prov::SttEvent::Type::interim, text, confidence, language,
+                   "ca_sink_stt_interim");
+}
+
+ca_status ca_sink_stt_final(ca_sink_t *sink, uint64_t stream_id, const char *text, double confidence,
+                            const char *language) {
+  return stt_event(sink, stream_id, prov::SttEvent::Type::final, text, confidence, language, "ca_sink_stt_final");
+}
+
+ca_status ca_sink_stt_done(ca_sink_t *sink, uint64_t stream_id) {
+  return stt_event(sink, stream_id, prov::SttEvent::Type::done, "", 0, nullptr, "ca_sink_stt_done");
+}
+
+ca_status ca_sink_stt_error(ca_sink_t *sink, uint64_t stream_id, const char *message) {
+  return stt_event(sink, stream_id, prov::SttEvent::Type::error, message, 0, nullptr, "ca_sink_stt_error");
+}
+
+ca_status ca_sink_tts_audio(ca_sink_t *sink, uint64_t request_id, const int16_t *pcm, size_t n, int sample_rate) {
+  static constexpr const char *kWhere = "ca_sink_tts_audio";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), request_id, SinkKind::tts, kWhere); st != CA_OK) return st;
+    if (pcm == nullptr && n != 0) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "pcm is NULL");
+    if (sample_rate < 4000 || sample_rate > 192000) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "sample_rate must be 4000..192000");
+    }
+    if (n == 0) return CA_OK;
+    from(sink)->tts->on_tts_audio(request_id, std::span<const int16_t>(pcm, n), sample_rate);
+    return CA_OK;
+  });
+}
+
+ca_status ca_sink_tts_done(ca_sink_t *sink, uint64_t request_id) {
+  static constexpr const char *kWhere = "ca_sink_tts_done";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), request_id, SinkKind::tts, kWhere); st != CA_OK) return st;
+    from(sink)->tts->on_tts_done(request_id);
+    return CA_OK;
+  });
+}
+
+ca_status ca_sink_tts_error(ca_sink_t *sink, uint64_t request_id, const char *message) {
+  static constexpr const char *kWhere = "ca_sink_tts_error";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), request_id, SinkKind::tts, kWhere); st != CA_OK) return st;
+    if (message == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "message is NULL");
+    from(sink)->tts->on_tts_error(request_id, message);
+    return CA_OK;
+  });
+}
+
+ca_status ca_sink_llm_text(ca_sink_t *sink, uint64_t request_id, const char *delta, size_t len) {
+  static constexpr const char *kWhere = "ca_sink_llm_text";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), request_id, SinkKind::llm, kWhere); st != CA_OK) return st;
+    if (delta == nullptr && len != 0) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "delta is NULL");
+    if (len == 0) return CA_OK;
+    from(sink)->llm->on_llm_text(request_id, std::string_view(delta, len));
+    return CA_OK;
+  });
+}
+
+ca_status ca_sink_llm_tool_call(ca_sink_t *sink, uint64_t request_id, const char *call_id, const char *name,
+                                const char *arguments_json) {
+  static constexpr const char *kWhere = "ca_sink_llm_tool_call";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), request_id, SinkKind::llm, kWhere); st != CA_OK) return st;
+    if (name == nullptr || name[0] == '\0') return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "name is NULL or empty");
+    ca::agent::ToolCall call;
+    call.id = or_empty(call_id);
+    call.name = name;
+    call.arguments_json = arguments_json != nullptr ? arguments_json : "{}";
+    from(sink)->llm->on_llm_tool_call(request_id, std::move(call));
+    return CA_OK;
+  });
+}
+
+ca_status ca_sink_llm_done(ca_sink_t *sink, uint64_t request_id, int64_t input_tokens, int64_t output_tokens) {
+  static constexpr const char *kWhere = "ca_sink_llm_done";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), request_id, SinkKind::llm, kWhere); st != CA_OK) return st;
+    from(sink)->llm->on_llm_done(request_id, prov::LlmUsage{input_tokens, output_tokens});
+    return CA_OK;
+  });
+}
+
+ca_status ca_sink_llm_error(ca_sink_t *sink, uint64_t request_id, const char *message) {
+  static constexpr const char *kWhere = "ca_sink_llm_error";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), request_id, SinkKind::llm, kWhere); st != CA_OK) return st;
+    if (message == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "message is NULL");
+    from(sink)->llm->on_llm_error(request_id, message);
+    return CA_OK;
+  });
+}
+
+ca_status ca_sink_tool_result(ca_sink_t *sink, uint64_t invocation_id, int ok, const char *json, int action,
+                              const char *reason) {
+  static constexpr const char *kWhere = "ca_sink_tool_result";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_sink(from(sink), invocation_id, SinkKind::tool, kWhere); st != CA_OK) return st;
+    if (action < CA_TOOL_ACTION_NONE || action > CA_TOOL_ACTION_HANGUP) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "action is not a CA_TOOL_ACTION_*");
+    }
+    prov::ToolResult r;
+    r.ok = ok != 0;
+    r.json = json != nullptr ? json : "null";
+    r.action = static_cast<prov::ToolResult::Action>(action);
+    r.action_reason = or_empty(reason);
+    from(sink)->tool->on_tool_result(invocation_id, std::move(r));
+    return CA_OK;
+  });
+}
+
+// ---- engine ----
+
+ca_status ca_engine_default_params(ca_engine_params *params, size_t size) {
+  static constexpr const char *kWhere = "ca_engine_default_params";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (params == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "params is NULL");
+    if (size < ca::capi::kMinEngineParams) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "size is too small");
+    ca_engine_params d{};
+    d.struct_size = static_cast<uint32_t>(size < sizeof d ? size : sizeof d);
+    d.log = nullptr;
+    d.log_user_data = nullptr;
+    d.log_level = CA_LOG_UNCHANGED;
+    std::memset(static_cast<void *>(params), 0, size);
+    std::memcpy(static_cast<void *>(params), &d, d.struct_size);
+    params->struct_size = static_cast<uint32_t>(size);
+    return CA_OK;
+  });
+}
+
+ca_status ca_engine_create(const ca_engine_params *params, ca_engine_t **out) {
+  static constexpr const char *kWhere = "ca_engine_create";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (out == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "out is NULL");
+    *out = nullptr;
+    ca_engine_params p{};
+    if (params == nullptr) {
+      (void)ca_engine_default_params(&p, sizeof p);
+    } else if (!ca::capi::copy_sized(*params, ca::capi::kMinEngineParams, p)) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "params->struct_size is too small");
+    }
+    if (p.log_level < CA_LOG_UNCHANGED || p.log_level > CA_LOG_OFF) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "log_level is not a CA_LOG_*");
+    }
+    auto engine = std::make_unique<Engine>();
+    if (p.log_level != CA_LOG_UNCHANGED) ca::log::set_level(static_cast<ca::log::Level>(p.log_level));
+    if (p.log != nullptr) {
+      {
+        LogLock lock(true);
+        g_log_fn = p.log;
+        g_log_user_data = p.log_user_data;
+        g_log_owner = engine.get();
+      }
+      engine->owns_log = true;
+      ca::log::set_sink(&log_trampoline, nullptr);
+    }
+    *out = handle(engine.release());
+    return CA_OK;
+  });
+}
+
+void ca_engine_destroy(ca_engine_t *engine) {
+  if (engine == nullptr) return;
+  guarded_void("ca_engine_destroy", [&] {
+    Engine *e = from(engine);
+    if (e->owns_log) {
+      LogLock lock(true);
+      if (g_log_owner == e) {
+        ca::log::set_sink(nullptr, nullptr);
+        g_log_fn = nullptr;
+        g_log_user_data = nullptr;
+        g_log_owner = nullptr;
+      }
+    }
+    delete e;
+  });
+}
+
+ca_status ca_engine_register_stt(ca_engine_t *engine, const char *name, const ca_stt_vtable *vtable) {
+  static constexpr const char *kWhere = "ca_engine_register_stt";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
+    if (ca_status st = check_name(name, kWhere); st != CA_OK) return st;
+    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
+    ca_stt_vtable vt{};
+    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinSttVtable, vt)) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
+    }
+    if (vt.open == nullptr || vt.push == nullptr || vt.finish == nullptr) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "open, push and finish are required");
+    }
+    return register_provider(from(engine), from(engine)->stt, name, kWhere,
+                             [&] { return std::make_shared<CStt>(name, vt); });
+  });
+}
+
+ca_status ca_engine_register_tts(ca_engine_t *engine, const char *name, const ca_tts_vtable *vtable) {
+  static constexpr const char *kWhere = "ca_engine_register_tts";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
+    if (ca_status st = check_name(name, kWhere); st != CA_OK) return st;
+    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
+    ca_tts_vtable vt{};
+    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinTtsVtable, vt)) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
+    }
+    if (vt.synthesize == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "synthesize is required");
+    return register_provider(from(engine), from(engine)->tts, name, kWhere,
+                             [&] { return std::make_shared<CTts>(name, vt); });
+  });
+}
+
+ca_status ca_engine_register_llm(ca_engine_t *engine, const char *name, const ca_llm_vtable *vtable) {
+  static constexpr const char *kWhere = "ca_engine_register_llm";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
+    if (ca_status st = check_name(name, kWhere); st != CA_OK) return st;
+    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
+    ca_llm_vtable vt{};
+    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinLlmVtable, vt)) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
+    }
+    if (vt.start == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "start is required");
+    return register_provider(from(engine), from(engine)->llm, name, kWhere,
+                             [&] { return std::make_shared<CLlm>(name, vt); });
+  });
+}
+
+ca_status ca_engine_register_tool(ca_engine_t *engine, const ca_tool_vtable *vtable) {
+  static constexpr const char *kWhere = "ca_engine_register_tool";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
+    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
+    ca_tool_vtable vt{};
+    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinToolVtable, vt)) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
+    }
+    if (ca_status st = check_name(vt.name, kWhere); st != CA_OK) return st;
+    if (vt.invoke == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "invoke is required");
+    prov::ToolSpec spec;
+    spec.name = vt.name;
+    if (vt.description != nullptr) spec.description = vt.description;
+    if (vt.parameters_json != nullptr) spec.parameters_json = vt.parameters_json;
+    spec.side_effecting = vt.side_effecting != 0;
+    if (vt.wait_phrase != nullptr) spec.wait_phrase = vt.wait_phrase;
+    Engine *e = from(engine);
+    std::lock_guard lock(e->mu);
+    for (const auto &t : e->tools) {
+      if (t->spec().name == spec.name) {
+        return fail(CA_ERR_INVALID_ARGUMENT, kWhere, ("already registered: " + spec.name).c_str());
+      }
+    }
+    auto tool = std::make_shared<CTool>(std::move(spec), vt);
+    e->tools.push_back(tool);
+    tool->arm();
+    return CA_OK;
+  });
+}
+}
