@@ -56,6 +56,8 @@ struct SessionSection {
   int max_tool_rounds = 5;
   std::string operator_digit = "0";  // one of 0-9 * #, or "" for none
   int clause_min_chars = 25;
+  int first_clause_words = 6;
+  double stt_finish_silence = 0.12;
   double vad_min_level_dbfs = -45;
   double vad_margin_db = 9;
   double echo_return_loss_db = 6;

@@ -134,6 +134,27 @@ std::string ClauseSplitter::flush() {
   return out;
 }
 
+std::string ClauseSplitter::take_words(size_t n) {
+  if (n == 0) return {};
+  size_t words = 0, end = 0;
+  bool in_word = false;
+  for (size_t i = 0; i < buffer_.size(); ++i) {
+    const bool space = buffer_[i] == ' ' || buffer_[i] == '\n' || buffer_[i] == '\t' || buffer_[i] == '\r';
+    if (!space) {
+      in_word = true;
+    } else if (in_word) {
+      in_word = false;
+      ++words;
+      end = i;
+    }
+  }
+  if (words < n) return {};
+  std::string out;
+  take(end, out);
+  if (!speakable(out)) out.clear();
+  return out;
+}
+
 void ClauseSplitter::take(size_t end, std::string &out) {
   out.assign(trim(std::string_view(buffer_).substr(0, end)));
   buffer_.erase(0, end);

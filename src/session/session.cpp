@@ -368,6 +368,8 @@ void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
   w.i64(c.max_tool_rounds);
   w.u8(static_cast<uint8_t>(c.operator_digit));
   w.u64(c.clause_min_chars);
+  w.u64(c.first_clause_words);
+  w.i64(c.stt_finish_silence);
   w.i64(c.tts_lookahead);
   w.f64(c.vad.min_level_dbfs);
   w.f64(c.vad.margin_db);
@@ -435,6 +437,8 @@ bool read_config(Reader &r, SessionConfig &c, Providers &p) {
   c.max_tool_rounds = static_cast<int>(r.i64());
   c.operator_digit = static_cast<char>(r.u8());
   c.clause_min_chars = r.u64();
+  c.first_clause_words = r.u64();
+  c.stt_finish_silence = r.i64();
   c.tts_lookahead = static_cast<int>(r.i64());
   c.vad.min_level_dbfs = r.f64();
   c.vad.margin_db = r.f64();
@@ -759,7 +763,11 @@ Nanos Session::next_deadline() const {
   // Each timer here is exactly one that run_timers() acts on, so none stays in the past.
   Nanos d = kNever;
   auto at = [&d](Nanos t) { d = std::min(d, t); };
-  if (caller_speaking_) at(last_voice_at_ + kSpeechHangover);
+  if (caller_speaking_) {
+    // Over the bot's own speech the echo gate leaves gaps in the caller's voice: finish later.
+    if (stt_id_ != 0 && !stt_finishing_ && !bot_audible()) at(last_voice_at_ + cfg_.stt_finish_silence);
+    at(last_voice_at_ + kSpeechHangover);
+  }
   if (!turn_committed_ && turn_has_final_ && !caller_speaking_ &&
       (state_ == State::listening || state_ == State::thinking)) {
     if (stt_id_ == 0 && llm_id_ == 0 && tools_.empty() && state_ == State::listening) {
@@ -922,6 +930,7 @@ void Session::on_caller_frame(std::span<const int16_t> frame, Nanos now) {
   } else {
     voiced_run_ = 0;
   }
+  if (caller_speaking_ && !bot_audible() && now - last_voice_at_ >= cfg_.stt_finish_silence) finish_stt();
   if (caller_speaking_ && now - last_voice_at_ >= kSpeechHangover) caller_speech_ended();
 
   // Two-stage barge-in: mute on speech, commit on words or long speech.
@@ -1111,6 +1120,7 @@ void Session::start_llm(Nanos now) {
   llm_first_token_ = false;
   llm_done_ = false;
   llm_text_.clear();
+  llm_clauses_ = 0;
   llm_calls_.clear();
   splitter_.reset();
   first_token_at_ = first_clause_at_ = first_audio_at_ = 0;
@@ -1154,7 +1164,17 @@ void Session::on_llm_text(RequestId id, const std::string &delta, Nanos now) {
     if (!llm_speculative_ && timeline_.llm_first_token == 0) timeline_.llm_first_token = now;
   }
   llm_text_ += delta;
-  splitter_.push(delta, [&](std::string clause) { queue_clause(Kind::reply, std::move(clause), now); });
+  splitter_.push(delta, [&](std::string clause) {
+    ++llm_clauses_;
+    queue_clause(Kind::reply, std::move(clause), now);
+  });
+  if (llm_clauses_ == 0 && cfg_.first_clause_words > 0) {
+    std::string first = splitter_.take_words(cfg_.first_clause_words);
+    if (!first.empty()) {
+      ++llm_clauses_;
+      queue_clause(Kind::reply, std::move(first), now);
+    }
+  }
 }
 
 void Session::on_llm_tool_call(RequestId id, agent::ToolCall call) {
@@ -1280,7 +1300,13 @@ void Session::run_tools(Nanos now) {
     providers::ToolContext ctx;
     ctx.call_id = cfg_.call_id;
     ctx.caller_number = cfg_.caller_number;
-    ctx.idempotency_key = cfg_.call_id + ":" + key;
+    // The same call, tool and arguments give the same key, so a store that honours it does the
+    // work once however often the LLM asks.
+    Fnv h;
+    h.add(key);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.h));
+    ctx.idempotency_key = cfg_.call_id + ":" + call.name + ":" + hex;
     if (rec_) note_action("tool.invoke", call.name + ":" + call.arguments_json);
     tool->invoke(id, call.arguments_json, ctx, mailbox_);
   }
@@ -1550,6 +1576,7 @@ void Session::commit_barge_in(Nanos now) {
 // ---- timers ----
 
 void Session::run_timers(Nanos now) {
+  if (caller_speaking_ && !bot_audible() && now - last_voice_at_ >= cfg_.stt_finish_silence) finish_stt();
   if (caller_speaking_ && now - last_voice_at_ >= kSpeechHangover) caller_speech_ended();
   maybe_commit_turn(now);
 

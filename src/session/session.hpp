@@ -69,6 +69,10 @@ struct SessionConfig {
   int max_tool_rounds = 5;
   char operator_digit = '0';            // DTMF digit that asks for an operator; 0: none
   size_t clause_min_chars = 25;
+  // The first clause of a reply goes to synthesis after this many words even mid-sentence: the
+  // caller hears the answer start sooner. 0: wait for a clause boundary.
+  size_t first_clause_words = 6;
+  Nanos stt_finish_silence = millis(120);  // silence after which the utterance's STT stream is finished
   int tts_lookahead = 1;                // clauses synthesised ahead of the one playing
 
   VadConfig vad;            // sample_rate is taken from above
@@ -279,6 +283,7 @@ class Session {
   bool llm_done_ = false;
   Nanos first_token_at_ = 0, first_clause_at_ = 0, first_audio_at_ = 0;  // of the current request
   std::string llm_text_;          // this round's text
+  size_t llm_clauses_ = 0;        // clauses this round has produced
   std::vector<agent::ToolCall> llm_calls_;
   ClauseSplitter splitter_;
   int round_ = 0;

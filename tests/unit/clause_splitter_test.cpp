@@ -169,3 +169,15 @@ TEST_CASE("reset drops pending text; on_clause may reset") {
   CHECK(out == Clauses{"Перше."});
   CHECK(s.empty());
 }
+
+TEST_CASE("take_words releases the first words of a reply before its sentence ends") {
+  ca::session::ClauseSplitter s(25);
+  std::vector<std::string> got;
+  s.push("Так, у нас є зимові шини Nokian", [&](std::string c) { got.push_back(std::move(c)); });
+  CHECK(got.empty());
+  CHECK(s.take_words(7) == "");       // six complete words so far: "Nokian" may still grow
+  CHECK(s.take_words(6) == "Так, у нас є зимові шини");
+  s.push(" Hakkapeliitta.", [&](std::string c) { got.push_back(std::move(c)); });
+  CHECK(s.flush() == "Nokian Hakkapeliitta.");
+  CHECK(s.take_words(1) == "");
+}

@@ -26,4 +26,6 @@ TEST_CASE("[session] maps onto the session's constants") {
   CHECK(d.filler_delay == plain.filler_delay);
   CHECK(d.operator_digit == plain.operator_digit);
   CHECK(d.echo.max_echo_delay == plain.echo.max_echo_delay);
+  CHECK(d.first_clause_words == plain.first_clause_words);
+  CHECK(d.stt_finish_silence == plain.stt_finish_silence);
 }

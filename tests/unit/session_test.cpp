@@ -136,7 +136,9 @@ TEST_CASE("a two-turn dialogue with a tool call") {
 
   REQUIRE(tool->invocations().size() == 1);
   CHECK(tool->invocations()[0].arguments == R"({"size": "205/55 R16", "season": "winter"})");
-  CHECK(tool->invocations()[0].idempotency_key.rfind("test-call:", 0) == 0);
+  const std::string key = tool->invocations()[0].idempotency_key;
+  CHECK(key.rfind("test-call:search_tyres:", 0) == 0);
+  CHECK(key.size() == std::string("test-call:search_tyres:").size() + 16);
   REQUIRE(rig.llm->requests().size() == 3);
   // The second round sees the call and its result, in order.
   const auto &m2 = rig.llm->requests()[1].messages;
@@ -355,6 +357,8 @@ TEST_CASE("identical tool calls in one round run once") {
   auto r = rig.run(seconds(10));
   CHECK(order->invocations().size() == 1);
   CHECK(check->invocations().size() == 1);
+  // Spacing aside, the same arguments give the same key; other arguments another one.
+  CHECK(order->invocations()[0].idempotency_key != check->invocations()[0].idempotency_key);
   // Every call gets its result, in call order.
   const auto &m = rig.llm->requests().at(1).messages;
   REQUIRE(m.size() == 5);
