@@ -1,0 +1,175 @@
+// The AudioSocket host driving real sessions through the public API, with plug-ins registered
+// through callagent.hpp, over a real socket.
+#include <doctest/doctest.h>
+
+#include <callagent/callagent.hpp>
+
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include "core/log.hpp"
+#include "host/session_agent.hpp"
+#include "server/audiosocket_server.hpp"
+#include "support/audiosocket_client.hpp"
+#include "support/signals.hpp"
+
+using namespace ca;
+namespace as = ca::audiosocket;
+
+namespace {
+
+// Instant plug-ins: the STT hears "hello" in every utterance, the LLM answers at once, the TTS
+// speaks a tone of 40 ms per character. All answer from inside the call, on the loop thread.
+class InstantStt final : public callagent::SttPlugin {
+ public:
+  void open(uint64_t stream, const callagent::SttParams &, callagent::SttSink sink) override {
+    std::lock_guard lock(mu_);
+    sinks_.emplace(stream, std::move(sink));
+  }
+  void push(uint64_t, const int16_t *, size_t) override {}
+  void finish(uint64_t stream) override {
+    std::lock_guard lock(mu_);
+    auto it = sinks_.find(stream);
+    if (it == sinks_.end()) return;
+    (void)it->second.final("hello", 0.9);
+    (void)it->second.done();
+    sinks_.erase(it);
+  }
+  void cancel(uint64_t stream) override {
+    std::lock_guard lock(mu_);
+    sinks_.erase(stream);
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<uint64_t, callagent::SttSink> sinks_;
+};
+
+class InstantLlm final : public callagent::LlmPlugin {
+ public:
+  void start(uint64_t, const callagent::LlmRequest &, callagent::LlmSink sink) override {
+    (void)sink.text("Hi, how can I help?");
+    (void)sink.done();
+  }
+};
+
+class ToneTts final : public callagent::TtsPlugin {
+ public:
+  void synthesize(uint64_t, const callagent::TtsRequest &r, callagent::TtsSink sink) override {
+    const size_t n = static_cast<size_t>(r.sample_rate) * 40 * r.text.size() / 1000;
+    std::vector<int16_t> pcm(n);
+    for (size_t i = 0; i < n; ++i) pcm[i] = static_cast<int16_t>(3000 * std::sin(0.3 * static_cast<double>(i)));
+    (void)sink.audio(pcm, r.sample_rate);
+    (void)sink.done();
+  }
+};
+
+struct Host {
+  callagent::Engine engine;
+  std::unique_ptr<server::Server> srv;
+
+  Host() {
+    log::set_level(log::Level::error);
+    REQUIRE(callagent::Engine::create(engine).ok());
+    REQUIRE(engine.register_stt("instant", std::make_shared<InstantStt>()).ok());
+    REQUIRE(engine.register_llm("instant", std::make_shared<InstantLlm>()).ok());
+    REQUIRE(engine.register_tts("tone", std::make_shared<ToneTts>()).ok());
+    host::SessionAgentOptions o;
+    o.engine = engine.get();
+    o.stt = "instant";
+    o.llm = "instant";
+    o.tts = "tone";
+    o.language = "en";
+    o.greeting = "Hello.";  // 6 characters: 240 ms of tone
+    server::ServerOptions so;
+    so.host = "127.0.0.1";
+    so.port = 0;
+    so.threads = 1;
+    auto s = server::Server::start(so, host::make_session_agent(o));
+    REQUIRE(s.ok());
+    srv = std::move(*s);
+  }
+  ~Host() {
+    srv->stop();
+    srv->wait();
+  }
+};
+
+bool loud(const test::Received &m) {
+  for (size_t i = 0; i + 1 < m.payload.size(); i += 2) {
+    const auto v = static_cast<int16_t>(m.payload[i] | (m.payload[i + 1] << 8));
+    if (v > 1000 || v < -1000) return true;
+  }
+  return false;
+}
+
+// Sends `frames` 20 ms frames on absolute deadlines (speech between `speech_from` and
+// `speech_to`, silence otherwise) and returns what the host sent meanwhile.
+std::vector<test::Received> converse(test::Client &c, int rate, int frames, int speech_from, int speech_to) {
+  const size_t n = static_cast<size_t>(rate / 50);
+  auto voice = test::speechlike(n * static_cast<size_t>(speech_to - speech_from), rate, 5);
+  double peak = 0;
+  for (double v : voice) peak = std::max(peak, std::abs(v));
+  std::vector<test::Received> got;
+  const uint8_t kind = as::audio_kind_for_rate(rate);
+  const Nanos start = monotonic_now();
+  for (int i = 0; i < frames; ++i) {
+    std::vector<int16_t> frame(n, 0);
+    if (i >= speech_from && i < speech_to) {
+      for (size_t k = 0; k < n; ++k) {
+        frame[k] = static_cast<int16_t>(voice[static_cast<size_t>(i - speech_from) * n + k] / peak * 6000);
+      }
+    }
+    if (!c.send_audio(kind, frame)) break;
+    const Nanos next = start + (i + 1) * millis(20);
+    while (monotonic_now() < next) {
+      if (auto m = c.next(std::max<Nanos>(next - monotonic_now(), 0))) got.push_back(std::move(*m));
+    }
+  }
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("a call through the host: greeting, the caller speaks, the bot answers") {
+  for (int rate : {8000, 16000}) {
+    CAPTURE(rate);
+    Host h;
+    test::Client c(h.srv->port());
+    REQUIRE(c.send_uuid());
+    // 1 s of silence, 1 s of speech, 2.5 s of silence.
+    auto got = converse(c, rate, 225, 50, 100);
+    REQUIRE(got.size() >= 200);
+    const uint8_t kind = as::audio_kind_for_rate(rate);
+    size_t greeting = 0, reply = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (i > 0) CHECK(got[i].kind == kind);
+      if (!loud(got[i])) continue;
+      if (i < 50) ++greeting;
+      else if (i >= 100) ++reply;
+    }
+    CHECK(greeting >= 10);  // 240 ms of greeting
+    CHECK(reply >= 30);     // "Hi, how can I help?": 760 ms
+    CHECK_FALSE(c.eof());
+    c.close();
+    auto s = h.srv->stats();
+    CHECK(s.calls_started == 1);
+  }
+}
+
+TEST_CASE("the operator digit ends the AudioSocket leg with 00 00 00 after the transfer phrase") {
+  Host h;
+  test::Client c(h.srv->port());
+  REQUIRE(c.send_uuid());
+  auto got = converse(c, 8000, 25, 0, 0);
+  const uint8_t zero = '0';
+  REQUIRE(c.send_msg(as::kind::dtmf, {&zero, 1}));
+  auto rest = c.drain_until_eof(seconds(8));
+  REQUIRE(!rest.empty());
+  CHECK(rest.back().kind == as::kind::hangup);
+  size_t spoken = 0;
+  for (const auto &m : rest) spoken += loud(m) ? 1 : 0;
+  CHECK(spoken >= 50);  // the transfer phrase was said before the leg ended
+  CHECK(c.eof());
+}
