@@ -649,6 +649,188 @@ typedef struct ca_session_stats {
  */
 CA_API ca_status ca_session_get_stats(const ca_session_t *session, ca_session_stats *stats);
 
+/* ============================================================================================
+ * Test kit: a call simulator with scripted plug-ins on a virtual clock
+ * ========================================================================================== */
+
+/*
+ * A simulator runs one session against a caller script, with the library's own scripted STT,
+ * LLM, TTS and tools, on a virtual clock: a ten-minute call runs in milliseconds. Integrators use
+ * it to test their prompts' flow, their tools' wiring and their session settings without a
+ * phone line or a provider.
+ *
+ * How the call is played, every 20 ms of virtual time (ticks at 20 ms, 40 ms, ...): one frame of
+ * caller audio is pushed (the scripted speech as a speech-like signal at its level, plus the
+ * bot's echo when enabled), the session is processed, and one outbound frame is pulled and
+ * counted as played. Plug-in results, DTMF digits, the hangup and transfer results arrive at
+ * their scripted times, with the session processed at each of them and at its deadlines.
+ *
+ * The scripted plug-ins:
+ *  - STT: hears the text of every utterance that overlaps the audio of a stream by at least
+ *    half its length or 300 ms. It sends the first word as an interim stt_interim_latency_ms
+ *    after the stream opened (when there are words), and the whole text as the final
+ *    stt_final_latency_ms after the session finished the stream.
+ *  - LLM: answers the session's requests in order with the replies added by
+ *    ca_sim_add_llm_reply: the text word by word (a "token" is a word with its trailing space),
+ *    then the reply's tool calls, then done. Requests past the last reply get "Scripted reply N."
+ *    (N: the 0-based request index).
+ *  - TTS: a voiced, speech-like tone of tts_ms_per_char per character of the clause, at
+ *    -16 dBFS, its first 20 ms tts_first_audio_ms after the request, the rest 5 times faster
+ *    than real time.
+ *  - Tools: those added with ca_sim_add_tool; each succeeds with its set result after its set
+ *    latency. They are the session's only tools.
+ *  - The host: answers each CA_EVENT_TRANSFER_REQUESTED transfer_delay_ms later with the next
+ *    result added by ca_sim_add_transfer_result (success once they run out).
+ *
+ * Deterministic: the same session params, sim params and script give the same events, at the
+ * same virtual times, and the same outbound audio, on every run of the same library build (a
+ * NULL or "" call_id becomes "sim", not a random one). No thread is started and no clock is
+ * read: a run takes as long as the CPU needs for it.
+ *
+ * Threading: a simulator may be created on any thread and then used by one thread at a time;
+ * all of its plug-ins and its event callback run on the thread that calls ca_sim_run.
+ *
+ * Life cycle: create, add the script, run once, read the results, destroy. Adding after the run,
+ * or running twice: CA_ERR_STATE.
+ */
+typedef struct ca_sim ca_sim_t;
+
+/* Latencies of the scripted plug-ins and the caller's line. */
+typedef struct ca_sim_params {
+  uint32_t struct_size;
+  int stt_interim_latency_ms;    /* STT stream open -> first interim; default 300 */
+  int stt_final_latency_ms;      /* STT stream finished -> final; default 150 */
+  int llm_first_token_ms;        /* LLM request -> first token, for replies that keep -1;
+                                    default 400 */
+  double llm_tokens_per_second;  /* for replies that keep 0; > 0; default 30 */
+  int tts_first_audio_ms;        /* TTS request -> first audio; default 150 */
+  double tts_ms_per_char;        /* speech length per character of a clause; > 0; default 60 */
+  int tts_sample_rate;           /* the rate the TTS answers at (4000..192000, resampled by the
+                                    session); 0: the call's rate (default) */
+  int echo;                      /* non-zero: the bot's audio comes back on the caller's line;
+                                    default 0 */
+  double echo_db;                /* the echo's gain in dB (<= 0); default -12 */
+  int echo_delay_ms;             /* the echo's delay; default 120 */
+  int transfer_delay_ms;         /* a transfer request -> its result; default 500 */
+} ca_sim_params;
+
+/*
+ * Fills `params` with the defaults above. `size` is sizeof *params; NULL or a size smaller than
+ * the first version of the struct: CA_ERR_INVALID_ARGUMENT. Any thread.
+ */
+CA_API ca_status ca_sim_default_params(ca_sim_params *params, size_t size);
+
+/*
+ * Creates a simulator. `session` (NULL: ca_session_default_params' defaults) gives the call's
+ * settings exactly as for ca_session_create: rate, call and caller ids, language, prompt,
+ * greeting, timings, operator digit, and the event callback, with the same checks and codes.
+ * A NULL or "" call_id is "sim". Its plug-in names and tool list are ignored: the scripted
+ * plug-ins and the tools added with ca_sim_add_tool are used. `params` may be NULL (defaults);
+ * a negative latency or delay, a non-positive rate of tokens or characters, a tts_sample_rate
+ * out of range or a non-finite or positive echo_db: CA_ERR_INVALID_ARGUMENT. On failure *out is
+ * NULL (when `out` is not NULL). Any thread.
+ *
+ * Events go to session->on_event during ca_sim_run (see there), with `time_ns` the virtual time
+ * at which the session emitted them.
+ */
+CA_API ca_status ca_sim_create(const ca_session_params *session, const ca_sim_params *params, ca_sim_t **out);
+
+/* Destroys a simulator and everything it returned; NULL is ignored. From inside its event
+ * callback the destruction is deferred until ca_sim_run returns. */
+CA_API void ca_sim_destroy(ca_sim_t *sim);
+
+/* ---- the script (before ca_sim_run; after it: CA_ERR_STATE) ---- */
+
+/*
+ * The caller speaks from `at_ms` (>= 0) for `duration_ms` (> 0) at `level_dbfs` (<= 0; -18 is a
+ * normal voice; the scripted TTS speaks at -16). The audio is a speech-like signal; `text` is
+ * what the STT hears (NULL or "": a cough or noise, audio without words). Utterances may overlap
+ * each other and the bot's speech.
+ */
+CA_API ca_status ca_sim_add_speech(ca_sim_t *sim, int64_t at_ms, int64_t duration_ms, const char *text,
+                                   double level_dbfs);
+
+/* The caller presses `digit` (one of "0123456789*#ABCD", else CA_ERR_INVALID_ARGUMENT) at
+ * `at_ms` (>= 0). */
+CA_API ca_status ca_sim_add_dtmf(ca_sim_t *sim, int64_t at_ms, char digit);
+
+/* The caller hangs up at `at_ms` (>= 0); a later call replaces the time. Without it the call
+ * runs until the session ends it or until ca_sim_run's `until_ms`. */
+CA_API ca_status ca_sim_set_hangup(ca_sim_t *sim, int64_t at_ms);
+
+/* The outcome of the next transfer the session asks for (non-zero: it succeeded), in order. */
+CA_API ca_status ca_sim_add_transfer_result(ca_sim_t *sim, int ok);
+
+/* One scripted LLM answer. Fill it with ca_sim_default_llm_reply first. */
+typedef struct ca_sim_llm_reply {
+  uint32_t struct_size;
+  const char *text;                      /* NULL: "" (e.g. a reply with only tool calls) */
+  /* Tool calls sent after the text: `name` required; `id` NULL or "": the session assigns one;
+   * `arguments_json` NULL: "{}". Copied by ca_sim_add_llm_reply. */
+  const ca_tool_call *const *tool_calls;
+  size_t tool_call_count;
+  int first_token_ms;        /* request -> first token; -1 (default): ca_sim_params' */
+  double tokens_per_second;  /* 0 (default): ca_sim_params'; else > 0 */
+  int fail_after_tokens;     /* the round fails after this many tokens (0: before the first);
+                                -1 (default): it succeeds */
+} ca_sim_llm_reply;
+
+/* Fills `reply` with the defaults: no text, no tool calls, -1, 0, -1. `size` is sizeof *reply;
+ * NULL or too small: CA_ERR_INVALID_ARGUMENT. Any thread. */
+CA_API ca_status ca_sim_default_llm_reply(ca_sim_llm_reply *reply, size_t size);
+
+/* Appends the answer to the next LLM request (the first call answers the first request). */
+CA_API ca_status ca_sim_add_llm_reply(ca_sim_t *sim, const ca_sim_llm_reply *reply);
+
+/*
+ * A tool the agent may use: `name` (required, unique within the simulator) and `description`
+ * (NULL: "") as the model sees them, with parameters {"type":"object","properties":{}}. Every
+ * invocation succeeds `latency_ms` (>= 0) later with `result_json` (NULL: "null") and `action`
+ * (a CA_TOOL_ACTION_*). `side_effecting` and `wait_phrase` (NULL or "": the generic one) mean
+ * what they mean in ca_tool_vtable.
+ */
+CA_API ca_status ca_sim_add_tool(ca_sim_t *sim, const char *name, const char *description, const char *result_json,
+                                 int latency_ms, int side_effecting, int action, const char *wait_phrase);
+
+/* ---- the run ---- */
+
+/*
+ * Plays the call from virtual time 0 until the session ends or until `until_ms` (>= 0), once
+ * (a second call: CA_ERR_STATE). Then delivers the session's events to session->on_event, in
+ * the order they were emitted, each with its virtual time: the callback observes the call, it
+ * cannot steer it. From inside the callback the result functions below may be used; adding to
+ * the script and running return CA_ERR_STATE; ca_sim_destroy is deferred. Failures of the
+ * session or the scripted plug-ins during the call are CA_EVENT_ERROR events, not a status.
+ */
+CA_API ca_status ca_sim_run(ca_sim_t *sim, int64_t until_ms);
+
+/* ---- results (after ca_sim_run; valid until ca_sim_destroy) ---- */
+
+/* When the session ended, in virtual nanoseconds; INT64_MAX when it was still going at
+ * `until_ms`, before the run, and for NULL. */
+CA_API int64_t ca_sim_ended_at_ns(const ca_sim_t *sim);
+
+/* The session's CA_STATE_* at the end of the run (CA_STATE_IDLE before it);
+ * CA_ERR_INVALID_ARGUMENT for NULL. */
+CA_API int ca_sim_final_state(const ca_sim_t *sim);
+
+/*
+ * Everything the bot sent, one 20 ms frame per tick, silence included: PCM16 mono at the call's
+ * rate, *n samples (`n` may be NULL). Valid until ca_sim_destroy. NULL with *n = 0 before the
+ * run and for NULL.
+ */
+CA_API const int16_t *ca_sim_outbound(const ca_sim_t *sim, size_t *n);
+
+/* How many requests the scripted LLM received; 0 before the run and for NULL. */
+CA_API size_t ca_sim_llm_request_count(const ca_sim_t *sim);
+
+/* How many times the tool `tool_name` was invoked; 0 for a tool not added, before the run and
+ * for NULL arguments. */
+CA_API size_t ca_sim_tool_invocations(const ca_sim_t *sim, const char *tool_name);
+
+/* The session's counters, as ca_session_get_stats copies them. Before the run: CA_ERR_STATE. */
+CA_API ca_status ca_sim_get_stats(const ca_sim_t *sim, ca_session_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,12 @@
 #include "callagent/callagent.h"
 #include "providers/provider.hpp"
 
+namespace ca::session {
+struct SessionConfig;
+struct Event;
+struct SessionStats;
+}  // namespace ca::session
+
 namespace ca::capi {
 
 // Stores "where: what" as this thread's ca_last_error() and returns `code`. Never throws and
@@ -70,6 +76,23 @@ bool copy_sized(const T &in, size_t min_size, T &out) {
 
 // NULL -> "".
 inline const char *or_empty(const char *s) { return s != nullptr ? s : ""; }
+
+// One of "0123456789*#ABCD".
+inline bool valid_dtmf(int c) { return c > 0 && c < 128 && std::strchr("0123456789*#ABCD", c) != nullptr; }
+
+// ---- sessions (capi_session.cpp), shared with the simulator (capi_testkit.cpp) ----
+
+// The call's settings of `p` (already through copy_sized) into `cfg`: rate, strings, timings,
+// operator digit, each checked as ca_session_create documents; failures are reported under
+// `where`. Leaves cfg.call_id empty when p.call_id is NULL or "" (the caller picks one). The
+// plug-in names, the tool list and the event callback are not looked at.
+ca_status session_config_from(const ca_session_params &p, const char *where, session::SessionConfig &cfg);
+
+// Hands `e` to `fn` as a ca_event stamped `time_ns` (nothing when fn is NULL).
+void emit_event(ca_event_fn fn, void *user_data, const session::Event &e, int64_t time_ns);
+
+// ca_session_get_stats' copy: whole fields within stats->struct_size; `where` for failures.
+ca_status copy_stats(const session::SessionStats &in, ca_session_stats *stats, const char *where);
 
 // ---- sinks ----
 

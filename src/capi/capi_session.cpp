@@ -45,9 +45,7 @@ SessionImpl *from(ca_session_t *h) { return reinterpret_cast<SessionImpl *>(h); 
 const SessionImpl *from(const ca_session_t *h) { return reinterpret_cast<const SessionImpl *>(h); }
 ca_session_t *handle(SessionImpl *s) { return reinterpret_cast<ca_session_t *>(s); }
 
-constexpr const char *kDtmfDigits = "0123456789*#ABCD";
-
-bool valid_dtmf(int c) { return c > 0 && c < 128 && std::strchr(kDtmfDigits, c) != nullptr; }
+using ca::capi::valid_dtmf;
 
 std::string random_uuid() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -60,30 +58,7 @@ std::string random_uuid() {
 }
 
 void deliver(SessionImpl *self, const ca::session::Event &e) {
-  if (self->on_event == nullptr) return;
-  ca_turn_timeline tl{};
-  ca_event ce{};
-  ce.struct_size = sizeof ce;
-  ce.type = static_cast<int>(e.type);
-  ce.state = static_cast<int>(e.state);
-  ce.text = e.text.c_str();
-  ce.detail = e.detail.c_str();
-  ce.ok = e.ok ? 1 : 0;
-  ce.recoverable = e.recoverable ? 1 : 0;
-  ce.time_ns = self->last_now;
-  if (e.type == ca::session::Event::Type::turn_timeline) {
-    tl.struct_size = sizeof tl;
-    tl.turn = e.timeline.turn;
-    tl.speech_end_ns = e.timeline.speech_end;
-    tl.stt_final_ns = e.timeline.stt_final;
-    tl.llm_request_ns = e.timeline.llm_request;
-    tl.llm_first_token_ns = e.timeline.llm_first_token;
-    tl.first_clause_ns = e.timeline.first_clause;
-    tl.tts_first_audio_ns = e.timeline.tts_first_audio;
-    tl.first_frame_ready_ns = e.timeline.first_frame_ready;
-    ce.timeline = &tl;
-  }
-  self->on_event(&ce, self->event_user_data);
+  ca::capi::emit_event(self->on_event, self->event_user_data, e, self->last_now);
 }
 
 // Marks a call that may deliver events; the last one out carries out a deferred destroy.
@@ -113,13 +88,106 @@ ca_status check_driver(const SessionImpl *s, const char *where) {
   return CA_OK;
 }
 
-ca_status set_millis(int32_t ms, ca::Nanos &out, const char *field) {
-  if (ms < 0) return fail(CA_ERR_INVALID_ARGUMENT, "ca_session_create", (std::string(field) + " is negative").c_str());
+ca_status set_millis(int32_t ms, ca::Nanos &out, const char *field, const char *where) {
+  if (ms < 0) return fail(CA_ERR_INVALID_ARGUMENT, where, (std::string(field) + " is negative").c_str());
   if (ms > 0) out = ca::millis(ms);
   return CA_OK;
 }
 
 }  // namespace
+
+namespace ca::capi {
+
+ca_status session_config_from(const ca_session_params &p, const char *where, session::SessionConfig &cfg) {
+  if (p.sample_rate < 8000 || p.sample_rate > 48000 || p.sample_rate % 50 != 0) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, "sample_rate must be 8000..48000 and a multiple of 50");
+  }
+  if (p.operator_digit != 0 && p.operator_digit != CA_OPERATOR_DIGIT_NONE && !valid_dtmf(p.operator_digit)) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, "operator_digit is not a DTMF digit, 0 or CA_OPERATOR_DIGIT_NONE");
+  }
+  if (p.call_id != nullptr && p.call_id[0] != '\0') cfg.call_id = p.call_id;
+  cfg.caller_number = or_empty(p.caller_number);
+  cfg.called_number = or_empty(p.called_number);
+  cfg.sample_rate = p.sample_rate;
+  if (p.language != nullptr && p.language[0] != '\0') cfg.language = p.language;
+  cfg.system_prompt = or_empty(p.system_prompt);
+  cfg.greeting = or_empty(p.greeting);
+  cfg.greeting_interruptible = p.greeting_interruptible != 0;
+  struct Timing {
+    int32_t ms;
+    Nanos &field;
+    const char *name;
+  };
+  const Timing timings[] = {
+      {p.end_of_turn_silence_ms, cfg.end_of_turn_silence, "end_of_turn_silence_ms"},
+      {p.eager_start_silence_ms, cfg.eager_start_silence, "eager_start_silence_ms"},
+      {p.barge_in_min_speech_ms, cfg.barge_in_min_speech, "barge_in_min_speech_ms"},
+      {p.barge_in_commit_speech_ms, cfg.barge_in_commit_speech, "barge_in_commit_speech_ms"},
+      {p.silence_timeout_ms, cfg.silence_timeout, "silence_timeout_ms"},
+      {p.max_duration_ms, cfg.max_duration, "max_duration_ms"},
+      {p.filler_delay_ms, cfg.filler_delay, "filler_delay_ms"},
+      {p.llm_timeout_ms, cfg.llm_timeout, "llm_timeout_ms"},
+      {p.tool_timeout_ms, cfg.tool_timeout, "tool_timeout_ms"},
+  };
+  for (const Timing &t : timings) {
+    if (ca_status st = set_millis(t.ms, t.field, t.name, where); st != CA_OK) return st;
+  }
+  if (p.operator_digit == CA_OPERATOR_DIGIT_NONE) cfg.operator_digit = 0;
+  else if (p.operator_digit != 0) cfg.operator_digit = static_cast<char>(p.operator_digit);
+  return CA_OK;
+}
+
+void emit_event(ca_event_fn fn, void *user_data, const session::Event &e, int64_t time_ns) {
+  if (fn == nullptr) return;
+  ca_turn_timeline tl{};
+  ca_event ce{};
+  ce.struct_size = sizeof ce;
+  ce.type = static_cast<int>(e.type);
+  ce.state = static_cast<int>(e.state);
+  ce.text = e.text.c_str();
+  ce.detail = e.detail.c_str();
+  ce.ok = e.ok ? 1 : 0;
+  ce.recoverable = e.recoverable ? 1 : 0;
+  ce.time_ns = time_ns;
+  if (e.type == session::Event::Type::turn_timeline) {
+    tl.struct_size = sizeof tl;
+    tl.turn = e.timeline.turn;
+    tl.speech_end_ns = e.timeline.speech_end;
+    tl.stt_final_ns = e.timeline.stt_final;
+    tl.llm_request_ns = e.timeline.llm_request;
+    tl.llm_first_token_ns = e.timeline.llm_first_token;
+    tl.first_clause_ns = e.timeline.first_clause;
+    tl.tts_first_audio_ns = e.timeline.tts_first_audio;
+    tl.first_frame_ready_ns = e.timeline.first_frame_ready;
+    ce.timeline = &tl;
+  }
+  fn(&ce, user_data);
+}
+
+ca_status copy_stats(const session::SessionStats &in, ca_session_stats *stats, const char *where) {
+  if (stats == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "stats is NULL");
+  constexpr size_t kFirst = offsetof(ca_session_stats, frames_in);
+  const size_t size = stats->struct_size;
+  if (size < kFirst + sizeof(uint64_t)) return fail(CA_ERR_INVALID_ARGUMENT, where, "struct_size is too small");
+  ca_session_stats full{};
+  full.struct_size = stats->struct_size;
+  full.frames_in = in.frames_in;
+  full.frames_out = in.frames_out;
+  full.frames_silent = in.frames_silent;
+  full.turns = in.turns;
+  full.barge_ins = in.barge_ins;
+  full.barge_in_resumes = in.barge_in_resumes;
+  full.llm_requests = in.llm_requests;
+  full.tool_calls = in.tool_calls;
+  full.fillers = in.fillers;
+  // Whole fields only: every field after struct_size is a uint64_t.
+  size_t n = size < sizeof full ? size : sizeof full;
+  n = kFirst + (n - kFirst) / sizeof(uint64_t) * sizeof(uint64_t);
+  std::memcpy(static_cast<void *>(stats), &full, n);
+  return CA_OK;
+}
+
+}  // namespace ca::capi
 
 extern "C" {
 
@@ -149,46 +217,12 @@ ca_status ca_session_create(ca_engine_t *engine, const ca_session_params *params
     if (!ca::capi::copy_sized(*params, ca::capi::kMinSessionParams, p)) {
       return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "params->struct_size is too small");
     }
-    if (p.sample_rate < 8000 || p.sample_rate > 48000 || p.sample_rate % 50 != 0) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "sample_rate must be 8000..48000 and a multiple of 50");
-    }
     if (p.stt == nullptr || p.tts == nullptr || p.llm == nullptr) {
       return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "stt, tts and llm provider names are required");
     }
-    if (p.operator_digit != 0 && p.operator_digit != CA_OPERATOR_DIGIT_NONE && !valid_dtmf(p.operator_digit)) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "operator_digit is not a DTMF digit, 0 or CA_OPERATOR_DIGIT_NONE");
-    }
-
     ca::session::SessionConfig cfg;
-    cfg.call_id = (p.call_id != nullptr && p.call_id[0] != '\0') ? std::string(p.call_id) : random_uuid();
-    cfg.caller_number = ca::capi::or_empty(p.caller_number);
-    cfg.called_number = ca::capi::or_empty(p.called_number);
-    cfg.sample_rate = p.sample_rate;
-    if (p.language != nullptr && p.language[0] != '\0') cfg.language = p.language;
-    cfg.system_prompt = ca::capi::or_empty(p.system_prompt);
-    cfg.greeting = ca::capi::or_empty(p.greeting);
-    cfg.greeting_interruptible = p.greeting_interruptible != 0;
-    struct Timing {
-      int32_t ms;
-      ca::Nanos &field;
-      const char *name;
-    };
-    const Timing timings[] = {
-        {p.end_of_turn_silence_ms, cfg.end_of_turn_silence, "end_of_turn_silence_ms"},
-        {p.eager_start_silence_ms, cfg.eager_start_silence, "eager_start_silence_ms"},
-        {p.barge_in_min_speech_ms, cfg.barge_in_min_speech, "barge_in_min_speech_ms"},
-        {p.barge_in_commit_speech_ms, cfg.barge_in_commit_speech, "barge_in_commit_speech_ms"},
-        {p.silence_timeout_ms, cfg.silence_timeout, "silence_timeout_ms"},
-        {p.max_duration_ms, cfg.max_duration, "max_duration_ms"},
-        {p.filler_delay_ms, cfg.filler_delay, "filler_delay_ms"},
-        {p.llm_timeout_ms, cfg.llm_timeout, "llm_timeout_ms"},
-        {p.tool_timeout_ms, cfg.tool_timeout, "tool_timeout_ms"},
-    };
-    for (const Timing &t : timings) {
-      if (ca_status st = set_millis(t.ms, t.field, t.name); st != CA_OK) return st;
-    }
-    if (p.operator_digit == CA_OPERATOR_DIGIT_NONE) cfg.operator_digit = 0;
-    else if (p.operator_digit != 0) cfg.operator_digit = static_cast<char>(p.operator_digit);
+    if (ca_status st = ca::capi::session_config_from(p, kWhere, cfg); st != CA_OK) return st;
+    if (cfg.call_id.empty()) cfg.call_id = random_uuid();
 
     ca::session::Providers providers;
     {
@@ -372,27 +406,7 @@ ca_status ca_session_get_stats(const ca_session_t *session, ca_session_stats *st
   static constexpr const char *kWhere = "ca_session_get_stats";
   return guarded(kWhere, [&]() -> ca_status {
     if (session == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "session is NULL");
-    if (stats == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "stats is NULL");
-    constexpr size_t kFirst = offsetof(ca_session_stats, frames_in);
-    const size_t size = stats->struct_size;
-    if (size < kFirst + sizeof(uint64_t)) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "struct_size is too small");
-    const auto &in = from(session)->core->stats();
-    ca_session_stats full{};
-    full.struct_size = stats->struct_size;
-    full.frames_in = in.frames_in;
-    full.frames_out = in.frames_out;
-    full.frames_silent = in.frames_silent;
-    full.turns = in.turns;
-    full.barge_ins = in.barge_ins;
-    full.barge_in_resumes = in.barge_in_resumes;
-    full.llm_requests = in.llm_requests;
-    full.tool_calls = in.tool_calls;
-    full.fillers = in.fillers;
-    // Whole fields only: every field after struct_size is a uint64_t.
-    size_t n = size < sizeof full ? size : sizeof full;
-    n = kFirst + (n - kFirst) / sizeof(uint64_t) * sizeof(uint64_t);
-    std::memcpy(static_cast<void *>(stats), &full, n);
-    return CA_OK;
+    return ca::capi::copy_stats(from(session)->core->stats(), stats, kWhere);
   });
 }
 }
