@@ -927,6 +927,8 @@ void Session::on_caller_frame(std::span<const int16_t> frame, Nanos now) {
     voiced_run_ += kFrame;
     last_voice_at_ = now;
     if (!caller_speaking_ && voiced_run_ >= cfg_.speech_onset) caller_speech_started(now);
+    // The caller resumed after the stream was finished and closed: a new one, with the pre-roll.
+    else if (caller_speaking_ && stt_id_ == 0) open_stt();
   } else {
     voiced_run_ = 0;
   }
@@ -969,7 +971,14 @@ void Session::open_stt() {
   p.language = cfg_.language;
   if (rec_) note_action("stt.open", std::to_string(stt_id_));
   providers_.stt->open(p, mailbox_);
-  for (const auto &f : preroll_) providers_.stt->push(stt_id_, f);
+  // The pre-roll, less whatever the previous stream of this utterance already heard: a caller
+  // who resumes after a short pause must not have their last word recognised twice.
+  size_t skip = 0;
+  if (stt_finished_at_ > 0 && caller_speaking_ && now_ - stt_finished_at_ < cfg_.preroll) {
+    const auto fresh = static_cast<size_t>((now_ - stt_finished_at_) / kFrame) + 1;
+    skip = preroll_.size() > fresh ? preroll_.size() - fresh : 0;
+  }
+  for (size_t i = skip; i < preroll_.size(); ++i) providers_.stt->push(stt_id_, preroll_[i]);
 }
 
 void Session::finish_stt() {
@@ -992,8 +1001,8 @@ void Session::on_stt(RequestId id, providers::SttEvent ev, Nanos now) {
     }
     stt_id_ = 0;
     stt_finishing_ = false;
-    // Speech that went on past the end of the stream gets a stream of its own.
-    if (caller_speaking_) open_stt();
+    // Voice that came after the stream was finished gets a stream of its own.
+    if (caller_speaking_ && last_voice_at_ > stt_finished_at_) open_stt();
     return;
   }
   const bool words = !ev.text.empty() && !is_backchannel(ev.text, cfg_.language);
@@ -1615,7 +1624,7 @@ void Session::run_timers(Nanos now) {
     stt_id_ = 0;
     stt_finishing_ = false;
     emit_simple(Event::Type::error, "stt: timeout");
-    if (caller_speaking_) open_stt();
+    if (caller_speaking_ && last_voice_at_ > stt_finished_at_) open_stt();
   }
   // A synthesiser that never answers must not hold up the speech queue.
   for (auto &c : clauses_) {

@@ -556,3 +556,15 @@ TEST_CASE("a recogniser that never closes its stream does not deafen the call") 
   // The next utterance gets a stream of its own.
   CHECK(rig.stt->streams_opened() == 2);
 }
+
+TEST_CASE("a caller who pauses briefly mid-utterance is heard once, in order") {
+  // A 160 ms pause: long enough to finish the first stream (120 ms), too short to end the speech.
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(900), "I need"), say(millis(3060), millis(900), "winter tyres")};
+  Rig rig(base_config(), caller, {reply("Sure.")});
+  auto r = rig.run(seconds(8));
+  const auto turns = r.all(T::caller_turn);
+  REQUIRE(turns.size() == 1);
+  CHECK(turns[0]->event.text == "I need winter tyres");
+  CHECK(rig.stt->streams_opened() == 2);
+}
