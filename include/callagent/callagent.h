@@ -423,6 +423,18 @@ CA_API ca_status ca_engine_register_llm(ca_engine_t *engine, const char *name, c
 /* A tool's name is vtable->name; the same rules apply. */
 CA_API ca_status ca_engine_register_tool(ca_engine_t *engine, const ca_tool_vtable *vtable);
 
+/*
+ * Loads a TOML configuration file (the format of `callagent serve --config`, see README.md) and
+ * the CALLAGENT_<SECTION>_<KEY> environment variables; `path` NULL: the environment alone. Its
+ * [session] section becomes the default of every session created from the engine afterwards: a
+ * ca_session_params field left at 0 or NULL takes the configured value (sample rate, ids and
+ * plug-in names are per session and not configured here). On failure nothing changes and the
+ * status is CA_ERR_CONFIG, with ca_last_error() naming the file and line (or the variable) and
+ * what is wrong; an unknown section or key is such an error. Loading again replaces the
+ * defaults. Must not race with other calls on the same engine.
+ */
+CA_API ca_status ca_engine_load_config(ca_engine_t *engine, const char *path);
+
 /* ============================================================================================
  * Session: one phone call
  * ========================================================================================== */

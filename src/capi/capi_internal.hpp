@@ -126,6 +126,7 @@ struct Engine {
   std::map<std::string, std::shared_ptr<providers::LlmProvider>, std::less<>> llm;
   std::vector<std::shared_ptr<providers::Tool>> tools;  // registration order
   bool owns_log = false;                                   // this engine's callback is installed
+  std::shared_ptr<const session::SessionConfig> session_defaults;  // from ca_engine_load_config
 };
 
 inline Sink *from(ca_sink_t *h) { return reinterpret_cast<Sink *>(h); }

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "capi/capi_internal.hpp"
+#include "config/config.hpp"
+#include "session/session_config.hpp"
 #include "core/log.hpp"
 #include "session/session.hpp"
 
@@ -110,9 +112,10 @@ ca_status session_config_from(const ca_session_params &p, const char *where, ses
   cfg.called_number = or_empty(p.called_number);
   cfg.sample_rate = p.sample_rate;
   if (p.language != nullptr && p.language[0] != '\0') cfg.language = p.language;
-  cfg.system_prompt = or_empty(p.system_prompt);
-  cfg.greeting = or_empty(p.greeting);
-  cfg.greeting_interruptible = p.greeting_interruptible != 0;
+  // NULL or "" keeps what the engine's configuration (or the library) says.
+  if (p.system_prompt != nullptr && p.system_prompt[0] != '\0') cfg.system_prompt = p.system_prompt;
+  if (p.greeting != nullptr && p.greeting[0] != '\0') cfg.greeting = p.greeting;
+  if (p.greeting_interruptible != 0) cfg.greeting_interruptible = true;
   struct Timing {
     int32_t ms;
     Nanos &field;
@@ -221,6 +224,11 @@ ca_status ca_session_create(ca_engine_t *engine, const ca_session_params *params
       return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "stt, tts and llm provider names are required");
     }
     ca::session::SessionConfig cfg;
+    {
+      ca::capi::Engine *e = ca::capi::from(engine);
+      std::lock_guard lock(e->mu);
+      if (e->session_defaults) cfg = *e->session_defaults;
+    }
     if (ca_status st = ca::capi::session_config_from(p, kWhere, cfg); st != CA_OK) return st;
     if (cfg.call_id.empty()) cfg.call_id = random_uuid();
 
@@ -409,4 +417,19 @@ ca_status ca_session_get_stats(const ca_session_t *session, ca_session_stats *st
     return ca::capi::copy_stats(from(session)->core->stats(), stats, kWhere);
   });
 }
+}
+
+ca_status ca_engine_load_config(ca_engine_t *engine, const char *path) {
+  static constexpr const char *kWhere = "ca_engine_load_config";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
+    auto c = path != nullptr ? ca::config::load_file(path, ca::config::process_env())
+                             : ca::config::from_env(ca::config::process_env());
+    if (!c) return fail(CA_ERR_CONFIG, kWhere, c.error().message.c_str());
+    auto defaults = std::make_shared<const ca::session::SessionConfig>(ca::session::from_config(c->session));
+    ca::capi::Engine *e = ca::capi::from(engine);
+    std::lock_guard lock(e->mu);
+    e->session_defaults = std::move(defaults);
+    return CA_OK;
+  });
 }
