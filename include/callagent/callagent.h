@@ -557,6 +557,13 @@ typedef struct ca_session_params {
   /* The DTMF digit that asks for an operator: one of "0123456789*#ABCD"; 0: the default '0';
    * CA_OPERATOR_DIGIT_NONE: none. */
   int operator_digit;
+  /* May be NULL. Called from whichever thread a plug-in delivers a result on, when the session
+   * had no result pending: the host should call ca_session_process soon, on the owning thread,
+   * instead of waiting for its next 20 ms tick. It must not call into the session; it should only
+   * signal the host's loop (an eventfd, uv_async_send, a condition variable). It runs under an
+   * internal lock, so it is never called once ca_session_destroy has returned. */
+  void (*on_wake)(void *user_data);
+  void *wake_user_data;
 } ca_session_params;
 
 /*

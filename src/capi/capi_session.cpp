@@ -273,6 +273,9 @@ ca_status ca_session_create(ca_engine_t *engine, const ca_session_params *params
     self->core = std::make_unique<ca::session::Session>(
         std::move(cfg), std::move(providers), [raw](const ca::session::Event &e) { deliver(raw, e); });
     self->frame_samples = self->core->frame_samples();
+    if (p.on_wake != nullptr) {
+      self->core->set_wake([fn = p.on_wake, ud = p.wake_user_data] { fn(ud); });
+    }
     ca::log::write(ca::log::Level::debug, self->call_id, "session created",
                    {{"sample_rate", p.sample_rate}, {"stt", p.stt}, {"tts", p.tts}, {"llm", p.llm}});
     *out = handle(self.release());

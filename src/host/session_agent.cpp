@@ -34,6 +34,13 @@ class SessionAgent final : public server::CallHandler {
 
   void on_other(uint8_t, std::span<const uint8_t>, Nanos) override {}
 
+  void set_wake(std::function<void()> wake) override { wake_ = std::move(wake); }
+  // A plug-in delivered between ticks: let the session act on it now rather than at the next
+  // frame, so each provider hop costs no slot wait.
+  void on_wake(Nanos now) override {
+    if (session_ != nullptr) process(now);
+  }
+
   bool pull(std::span<int16_t> out, int sample_rate, Nanos now) override {
     if (!ensure_session(sample_rate) || sample_rate != rate_) return false;
     process(now);
@@ -76,6 +83,10 @@ class SessionAgent final : public server::CallHandler {
     p.llm = o_->llm.c_str();
     p.on_event = &SessionAgent::on_event;
     p.event_user_data = this;
+    if (wake_) {
+      p.on_wake = [](void *self) { static_cast<SessionAgent *>(self)->wake_(); };
+      p.wake_user_data = this;
+    }
     const ca_status st = ca_session_create(o_->engine, &p, &session_);
     if (st != CA_OK) {
       failed_ = true;
@@ -125,6 +136,7 @@ class SessionAgent final : public server::CallHandler {
   }
 
   std::shared_ptr<const SessionAgentOptions> o_;
+  std::function<void()> wake_;  // from the server; callable from any thread
   std::string uuid_;
   ca_session_t *session_ = nullptr;
   int rate_ = 0;

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "audio/frame.hpp"
@@ -73,6 +74,7 @@ struct Conn {
         reframer(audio::samples_per_frame(o.default_rate, 20)), log_limiter(o.log_rate, o.log_burst) {}
 
   Worker *worker;
+  uint64_t id = 0;  // worker-local: what a wake-up names, since the Conn may be gone by then
   int fd;
   State state = State::awaiting_uuid;
   Nanos accepted_at;
@@ -108,6 +110,7 @@ struct Worker {
 
   std::mutex mu;
   std::vector<int> inbox;  // accepted sockets handed over by the acceptor
+  std::vector<uint64_t> wakes;  // connections whose handler has work between ticks
   bool drain_requested = false;
   Nanos drain_deadline = 0;
   bool finished = false;  // the loop is gone: nothing may be sent to `async` any more
@@ -116,6 +119,8 @@ struct Worker {
   Nanos drain_at = 0;
   std::array<std::vector<Conn *>, kWheelSlots> wheel;
   size_t conn_count = 0;
+  uint64_t next_conn_id = 1;
+  std::unordered_map<uint64_t, Conn *> by_id;
   int64_t last_ms = -1;
   WorkerCounters counters;
 
@@ -179,10 +184,21 @@ void conn_log(Conn &c, log::Level l, std::string_view msg, std::initializer_list
   log::write_limited(c.log_limiter, l, c.uuid, msg, fields);
 }
 
+// Any thread: a handler has work between ticks. The loop looks the id up, so a wake-up for a
+// call that has ended meanwhile finds nothing.
+void post_wake(Worker &w, uint64_t id) {
+  std::lock_guard lock(w.mu);
+  if (w.finished) return;
+  const bool first = w.wakes.empty();
+  w.wakes.push_back(id);
+  if (first) uv_async_send(&w.async);
+}
+
 // ---- lifecycle ----
 
 void destroy_conn(Worker &w, Conn *c) {
   wheel_remove(w, c);
+  w.by_id.erase(c->id);
   ::close(c->fd);
   w.server->active.fetch_sub(1, std::memory_order_relaxed);
   delete c;
@@ -250,6 +266,7 @@ void on_message(Worker &w, Conn &c, const as::Message &m, Nanos now) {
     c.state = Conn::State::active;
     c.started_at = now;
     c.handler = w.server->factory();
+    c.handler->set_wake([worker = &w, id = c.id] { post_wake(*worker, id); });
     c.handler->on_start(c.uuid, c.rate, now);
     // Frames go out on this connection's own phase from the next period on.
     c.pacer.reset(c.next_service + kFramePeriod);
@@ -495,11 +512,13 @@ void schedule_next(Worker &w, Nanos now) {
 void on_worker_async(uv_async_t *async) {
   Worker &w = *static_cast<Worker *>(async->data);
   std::vector<int> fds;
+  std::vector<uint64_t> wakes;
   bool drain = false;
   Nanos deadline = 0;
   {
     std::lock_guard lock(w.mu);
     fds.swap(w.inbox);
+    wakes.swap(w.wakes);
     drain = w.drain_requested;
     deadline = w.drain_deadline;
   }
@@ -509,7 +528,15 @@ void on_worker_async(uv_async_t *async) {
     c->rate = w.server->options.default_rate;
     c->out_kind = as::audio_kind_for_rate(c->rate);
     c->next_service = now + kFirstServiceDelay;
+    c->id = w.next_conn_id++;
+    w.by_id.emplace(c->id, c);
     wheel_insert(w, c);
+  }
+  for (uint64_t id : wakes) {
+    auto it = w.by_id.find(id);
+    if (it == w.by_id.end()) continue;
+    Conn *c = it->second;
+    if (c->state == Conn::State::active && c->handler) c->handler->on_wake(now);
   }
   if (drain) {
     w.drain_at = w.draining ? std::min(w.drain_at, deadline) : deadline;

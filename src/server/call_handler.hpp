@@ -42,6 +42,12 @@ class CallHandler {
   virtual bool wants_hangup() const = 0;
   // The call is over, for whatever reason. The handler is destroyed right after.
   virtual void on_end(EndReason reason, Nanos now) = 0;
+
+  // Work arrived for the handler between ticks (e.g. a provider result): the server calls
+  // on_wake() on the loop thread soon after `wake` is called, from any thread. `wake` stays
+  // valid for the life of the call (a call after it ended is ignored).
+  virtual void set_wake(std::function<void()> wake) { (void)wake; }
+  virtual void on_wake(Nanos now) { (void)now; }
 };
 
 using HandlerFactory = std::function<std::unique_ptr<CallHandler>()>;

@@ -148,8 +148,19 @@ class Mailbox final : public providers::SttSink,
   }
   void put(Item &&i) {
     std::lock_guard lock(mu_);
-    if (!closed_) items_.push_back(std::move(i));
+    if (closed_) return;
+    const bool first = items_.empty();
+    items_.push_back(std::move(i));
+    // Only on the transition to non-empty: one wake-up per batch, however many results follow.
+    // Under the lock, so that once close() has returned no wake-up is running or can start.
+    if (first && wake_) wake_();
   }
+
+ public:
+  // Set before any provider can deliver (before the first process), never changed after.
+  std::function<void()> wake_;
+
+ private:
 
   std::mutex mu_;
   std::vector<Item> items_;
@@ -667,6 +678,8 @@ void Session::push_transfer_result(bool ok) {
 }
 
 void Session::interrupt() { mailbox_->interrupt(); }
+
+void Session::set_wake(std::function<void()> wake) { mailbox_->wake_ = std::move(wake); }
 
 void Session::push_played(uint64_t samples) {
   if (rec_ && !rec_->replaying) {

@@ -163,6 +163,13 @@ class Session {
   const agent::Conversation &conversation() const { return conversation_; }
   size_t frame_samples() const { return frame_samples_; }
 
+  // Called from whichever thread delivers a provider or tool result when the session had none
+  // pending: the host should run process() soon. It must not call into the session (signal the
+  // host's loop instead) and should be quick: it runs under the mailbox's lock, which is what
+  // guarantees that it never runs after the session is destroyed. Set it before the first
+  // process().
+  void set_wake(std::function<void()> wake);
+
   // ---- any thread ----
   // Stops the bot's speech as a committed barge-in would (e.g. the host's own detector).
   void interrupt();

@@ -668,7 +668,12 @@ static void test_errors(void) {
   EXPECT(strstr(ca_last_error(), "struct_size") != NULL);
   EXPECT(ca_engine_register_stt(NULL, "x", NULL) == CA_ERR_INVALID_ARGUMENT);
   EXPECT(ca_session_default_params(NULL, sizeof p) == CA_ERR_INVALID_ARGUMENT);
-  EXPECT(ca_session_default_params(&p, sizeof p - 1) == CA_ERR_INVALID_ARGUMENT);
+  /* The first version of the struct ended with operator_digit: shorter is refused, that long is
+   * accepted (a program built against 0.1.0 keeps working). */
+  EXPECT(ca_session_default_params(&p, offsetof(ca_session_params, operator_digit)) == CA_ERR_INVALID_ARGUMENT);
+  EXPECT(ca_session_default_params(&p, offsetof(ca_session_params, operator_digit) + sizeof(int)) == CA_OK);
+  EXPECT(p.struct_size == offsetof(ca_session_params, operator_digit) + sizeof(int));
+  ca_session_default_params(&p, sizeof p);
   EXPECT(ca_session_push_audio(NULL, frame, FRAME) == CA_ERR_INVALID_ARGUMENT);
   EXPECT(ca_session_process(NULL, 0) == CA_ERR_INVALID_ARGUMENT);
   EXPECT(ca_session_pull_audio(NULL, frame, FRAME, NULL) == CA_ERR_INVALID_ARGUMENT);
