@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "plugins.h"
 
 /* Plug-ins that accept every request and never answer: this test only looks at what the session
  * says first. */
@@ -13,8 +14,6 @@ static void stt_open(void *ud, uint64_t id, const ca_stt_params *p, ca_sink_t *s
   (void)ud; (void)id; (void)p;
   ca_sink_release(sink);
 }
-static void stt_push(void *ud, uint64_t id, const int16_t *pcm, size_t n) { (void)ud; (void)id; (void)pcm; (void)n; }
-static void stt_finish(void *ud, uint64_t id) { (void)ud; (void)id; }
 static void tts_synth(void *ud, uint64_t id, const ca_tts_request *r, ca_sink_t *sink) {
   (void)ud; (void)id; (void)r;
   ca_sink_release(sink);
@@ -57,23 +56,7 @@ static ca_status make_session(ca_engine_t *engine, const char *greeting, ca_sess
 int main(void) {
   ca_engine_t *engine = NULL;
   EXPECT(ca_engine_create(NULL, &engine) == CA_OK);
-  ca_stt_vtable stt;
-  memset(&stt, 0, sizeof stt);
-  stt.struct_size = sizeof stt;
-  stt.open = stt_open;
-  stt.push = stt_push;
-  stt.finish = stt_finish;
-  ca_tts_vtable tts;
-  memset(&tts, 0, sizeof tts);
-  tts.struct_size = sizeof tts;
-  tts.synthesize = tts_synth;
-  ca_llm_vtable llm;
-  memset(&llm, 0, sizeof llm);
-  llm.struct_size = sizeof llm;
-  llm.start = llm_start;
-  EXPECT(ca_engine_register_stt(engine, "null", &stt) == CA_OK);
-  EXPECT(ca_engine_register_tts(engine, "null", &tts) == CA_OK);
-  EXPECT(ca_engine_register_llm(engine, "null", &llm) == CA_OK);
+  EXPECT(register_plugins(engine, "null", stt_open, tts_synth, llm_start) == CA_OK);
 
   /* A broken file: refused, with the file and the line, and nothing changes. */
   const char *bad = write_file("bad.toml", "[session]\nlanguage = \"en\"\nend_of_turn_silens = 0.5\n");

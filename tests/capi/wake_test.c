@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "plugins.h"
 
 static ca_sink_t *llm_sink = NULL;
 static uint64_t llm_id = 0;
@@ -19,8 +20,6 @@ static void stt_open(void *ud, uint64_t id, const ca_stt_params *p, ca_sink_t *s
   ca_sink_stt_done(sink, id);
   ca_sink_release(sink);
 }
-static void stt_push(void *ud, uint64_t id, const int16_t *pcm, size_t n) { (void)ud; (void)id; (void)pcm; (void)n; }
-static void stt_finish(void *ud, uint64_t id) { (void)ud; (void)id; }
 static void tts_synth(void *ud, uint64_t id, const ca_tts_request *r, ca_sink_t *sink) {
   (void)ud; (void)r;
   ca_sink_tts_done(sink, id);
@@ -54,29 +53,13 @@ static void *answer(void *arg) {
 int main(void) {
   ca_engine_t *engine = NULL;
   EXPECT(ca_engine_create(NULL, &engine) == CA_OK);
-  ca_stt_vtable stt;
-  memset(&stt, 0, sizeof stt);
-  stt.struct_size = sizeof stt;
-  stt.open = stt_open;
-  stt.push = stt_push;
-  stt.finish = stt_finish;
-  ca_tts_vtable tts;
-  memset(&tts, 0, sizeof tts);
-  tts.struct_size = sizeof tts;
-  tts.synthesize = tts_synth;
-  ca_llm_vtable llm;
-  memset(&llm, 0, sizeof llm);
-  llm.struct_size = sizeof llm;
-  llm.start = llm_start;
-  EXPECT(ca_engine_register_stt(engine, "s", &stt) == CA_OK);
-  EXPECT(ca_engine_register_tts(engine, "t", &tts) == CA_OK);
-  EXPECT(ca_engine_register_llm(engine, "l", &llm) == CA_OK);
+  EXPECT(register_plugins(engine, "x", stt_open, tts_synth, llm_start) == CA_OK);
 
   ca_session_params p;
   ca_session_default_params(&p, sizeof p);
-  p.stt = "s";
-  p.tts = "t";
-  p.llm = "l";
+  p.stt = "x";
+  p.tts = "x";
+  p.llm = "x";
   p.language = "en";
   p.greeting = "Hi.";
   p.on_event = on_event;
