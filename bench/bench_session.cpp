@@ -801,17 +801,7 @@ TimedResult run_timed(const ScriptedCall &call, const Latencies &lat, Nanos unti
   int64_t excluded = 0;
   int64_t call_start_lib = 0;
   bool ffr_pending = false;
-  const auto speech = call.script.speech;
-  const testkit::TranscriptSource source = [speech](Nanos from, Nanos to) {  // as CallSimulator's
-    std::string out;
-    for (const auto &s : speech) {
-      const Nanos a = std::max(from, s.at), b = std::min(to, s.at + s.duration);
-      if (b - a < std::min(s.duration / 2, millis(300)) || s.text.empty()) continue;
-      if (!out.empty()) out.push_back(' ');
-      out += s.text;
-    }
-    return out;
-  };
+  const testkit::TranscriptSource source = testkit::transcript_of(call.script.speech);
   const int rate = call.cfg.sample_rate;
   const size_t n = audio::samples_per_frame(rate, 20);
   std::vector<std::vector<int16_t>> rendered;

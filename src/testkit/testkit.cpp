@@ -285,10 +285,9 @@ std::vector<std::pair<Nanos, Nanos>> SimResult::bot_audio_spans(int sample_rate)
 CallSimulator::CallSimulator(session::SessionConfig config, CallerScript script)
     : cfg_(std::move(config)), script_(std::move(script)) {}
 
-TranscriptSource CallSimulator::transcript_source() const {
+TranscriptSource transcript_of(std::vector<CallerScript::Speech> speech) {
   // Words of every utterance that overlaps [from, to] by at least half its length or 300 ms.
-  const std::vector<CallerScript::Speech> speech = script_.speech;
-  return [speech](Nanos from, Nanos to) {
+  return [speech = std::move(speech)](Nanos from, Nanos to) {
     std::string out;
     for (const auto &s : speech) {
       const Nanos a = std::max(from, s.at), b = std::min(to, s.at + s.duration);
@@ -299,6 +298,8 @@ TranscriptSource CallSimulator::transcript_source() const {
     return out;
   };
 }
+
+TranscriptSource CallSimulator::transcript_source() const { return transcript_of(script_.speech); }
 
 void CallSimulator::make_caller_frame(Nanos t, std::vector<int16_t> &frame) {
   const size_t n = audio::samples_per_frame(cfg_.sample_rate, 20);

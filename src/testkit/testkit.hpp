@@ -201,6 +201,10 @@ struct SimResult {
   std::vector<std::pair<Nanos, Nanos>> bot_audio_spans(int sample_rate) const;
 };
 
+// What a scripted STT hears of `speech` between two times: the words of every utterance that
+// overlaps the interval by at least half its length or 300 ms.
+TranscriptSource transcript_of(std::vector<CallerScript::Speech> speech);
+
 // Runs a session against a caller script: a frame of caller audio every 20 ms, provider events
 // at their scripted times, process() at every deadline, a frame pulled every 20 ms.
 class CallSimulator {
