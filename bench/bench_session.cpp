@@ -801,7 +801,8 @@ TimedResult run_timed(const ScriptedCall &call, const Latencies &lat, Nanos unti
   int64_t excluded = 0;
   int64_t call_start_lib = 0;
   bool ffr_pending = false;
-  const testkit::TranscriptSource source = testkit::transcript_of(call.script.speech);
+  const auto &speech = call.script.speech;
+  const testkit::TranscriptSource source = testkit::transcript_of(speech);
   const int rate = call.cfg.sample_rate;
   const size_t n = audio::samples_per_frame(rate, 20);
   std::vector<std::vector<int16_t>> rendered;
