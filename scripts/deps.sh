@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential cmake pkg-config
-  libuv1-dev libsamplerate0-dev libtomlplusplus-dev
+  libuv1-dev libsamplerate0-dev libtomlplusplus-dev libspeexdsp-dev
   pybind11-dev python3-dev python3-pytest
 )
 test_pkgs=(
