@@ -69,6 +69,8 @@ const Key kKeys[] = {
     {"session", "vad_margin_db", Type::number, 0, 60, CA_FIELD(session.vad_margin_db)},
     {"session", "echo_return_loss_db", Type::number, 0, 60, CA_FIELD(session.echo_return_loss_db)},
     {"session", "echo_max_delay", Type::number, 0.02, 2, CA_FIELD(session.echo_max_delay)},
+    {"session", "echo_canceller", Type::boolean, 0, 0, CA_FIELD(session.echo_canceller)},
+    {"session", "echo_canceller_tail", Type::number, 0.02, 1, CA_FIELD(session.echo_canceller_tail)},
 };
 #undef CA_FIELD
 

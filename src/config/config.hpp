@@ -62,6 +62,8 @@ struct SessionSection {
   double vad_margin_db = 9;
   double echo_return_loss_db = 6;
   double echo_max_delay = 0.3;
+  bool echo_canceller = false;   // speexdsp, before the VAD and the STT
+  double echo_canceller_tail = 0.256;
 };
 
 struct Config {

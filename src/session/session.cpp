@@ -16,6 +16,9 @@ constexpr Nanos kFrame = millis(20);
 constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
 // Voice must stop this long before the utterance counts as over (and the STT stream is finished).
 constexpr Nanos kSpeechHangover = millis(200);
+// Echo return loss the gate assumes on top of its own when the canceller runs first (a
+// converged speexdsp filter gives 15-28 dB; 10 keeps a margin for its first seconds).
+constexpr double kCancellerGateAllowance = 10.0;
 // How long the end of a turn waits for a recogniser's last final.
 constexpr Nanos kSttGrace = millis(1500);
 }  // namespace
@@ -345,10 +348,22 @@ Session::Session(SessionConfig config, Providers providers, EventCallback on_eve
       echo_([&] {
         EchoGateConfig e = cfg_.echo;
         e.sample_rate = cfg_.sample_rate;
+        // What reaches the gate has been through the canceller: the echo is that much weaker,
+        // and a caller as loud as the bot must still count as speech.
+        if (cfg_.echo_canceller) e.echo_return_loss_db += kCancellerGateAllowance;
         return e;
       }()),
       preroll_frames_(static_cast<size_t>(cfg_.preroll / kFrame)),
-      splitter_(cfg_.clause_min_chars) {}
+      splitter_(cfg_.clause_min_chars) {
+  if (cfg_.echo_canceller) {
+    SpeexAecConfig a;
+    a.sample_rate = cfg_.sample_rate;
+    a.tail = cfg_.echo_canceller_tail;
+    auto made = make_speex_echo_canceller(a);
+    if (made) aec_ = std::move(*made);
+    else aec_failure_ = made.error().message;  // reported as an error event at start
+  }
+}
 
 Session::~Session() {
   mailbox_->close();
@@ -386,6 +401,8 @@ void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
   w.f64(c.vad.margin_db);
   w.i64(c.echo.max_echo_delay);
   w.f64(c.echo.echo_return_loss_db);
+  w.u8(c.echo_canceller ? 1 : 0);
+  w.i64(c.echo_canceller_tail);
   w.u8(static_cast<uint8_t>((p.stt ? 1 : 0) | (p.tts ? 2 : 0) | (p.llm ? 4 : 0)));
   w.u32(static_cast<uint32_t>(p.tools.size()));
   for (const auto &t : p.tools) {
@@ -455,6 +472,8 @@ bool read_config(Reader &r, SessionConfig &c, Providers &p) {
   c.vad.margin_db = r.f64();
   c.echo.max_echo_delay = r.i64();
   c.echo.echo_return_loss_db = r.f64();
+  c.echo_canceller = r.u8() != 0;
+  c.echo_canceller_tail = r.i64();
   const uint8_t present = r.u8();
   if (present & 1) p.stt = std::make_shared<InertStt>();
   if (present & 2) p.tts = std::make_shared<InertTts>();
@@ -844,6 +863,7 @@ bool Session::pull(std::span<int16_t> out) {
     }
   }
   echo_.on_played(out);
+  if (aec_) aec_->on_played(out);
   last_pull_audio_ = audio;
   if (rec_) {
     ++rec_->pulls;
@@ -927,8 +947,14 @@ void Session::begin_listening(Nanos now) {
 
 // ---- caller side ----
 
-void Session::on_caller_frame(std::span<const int16_t> frame, Nanos now) {
+void Session::on_caller_frame(std::span<const int16_t> in, Nanos now) {
   ++stats_.frames_in;
+  std::span<const int16_t> frame = in;
+  if (aec_) {
+    aec_frame_.assign(in.begin(), in.end());
+    aec_->process(aec_frame_);
+    frame = aec_frame_;
+  }
   // The bot's own audio coming back is not the caller speaking.
   const bool voiced = vad_.is_speech(frame) && !echo_.is_echo(frame);
 
@@ -1696,6 +1722,7 @@ void Session::run_timers(Nanos now) {
 
 void Session::start(Nanos now) {
   started_at_ = now;
+  if (!aec_failure_.empty()) emit_simple(Event::Type::error, "echo canceller: " + aec_failure_);
   set_state(State::greeting);
   queue_clause(Kind::greeting, cfg_.greeting.empty() ? phrases_.greeting : cfg_.greeting, now);
   if (clauses_.empty()) begin_listening(now);

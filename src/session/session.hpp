@@ -26,6 +26,7 @@
 #include "core/clock.hpp"
 #include "providers/provider.hpp"
 #include "session/clause_splitter.hpp"
+#include "session/echo_canceller.hpp"
 #include "session/echo_gate.hpp"
 #include "session/phrases.hpp"
 #include "session/replay.hpp"
@@ -77,6 +78,10 @@ struct SessionConfig {
 
   VadConfig vad;            // sample_rate is taken from above
   EchoGateConfig echo;      // sample_rate is taken from above
+  // Optional: cancel the bot's echo from the caller's audio (speexdsp) before the VAD and the
+  // STT see it. Costs ~50-150 us a frame; for lines whose echo is too loud for the gate alone.
+  bool echo_canceller = false;
+  Nanos echo_canceller_tail = millis(256);
 };
 
 // What the session asks its host to do, and what it tells observers.
@@ -265,6 +270,9 @@ class Session {
   // caller side
   EnergyVad vad_;
   EchoGate echo_;
+  std::unique_ptr<EchoCanceller> aec_;
+  std::vector<int16_t> aec_frame_;
+  std::string aec_failure_;
   std::deque<std::vector<int16_t>> preroll_;
   size_t preroll_frames_;
   bool caller_speaking_ = false;

@@ -35,6 +35,8 @@ SessionConfig from_config(const config::SessionSection &s) {
   c.vad.margin_db = s.vad_margin_db;
   c.echo.echo_return_loss_db = s.echo_return_loss_db;
   c.echo.max_echo_delay = secs(s.echo_max_delay);
+  c.echo_canceller = s.echo_canceller;
+  c.echo_canceller_tail = secs(s.echo_canceller_tail);
   return c;
 }
 

@@ -28,4 +28,6 @@ TEST_CASE("[session] maps onto the session's constants") {
   CHECK(d.echo.max_echo_delay == plain.echo.max_echo_delay);
   CHECK(d.first_clause_words == plain.first_clause_words);
   CHECK(d.stt_finish_silence == plain.stt_finish_silence);
+  CHECK(d.echo_canceller == plain.echo_canceller);
+  CHECK(d.echo_canceller_tail == plain.echo_canceller_tail);
 }

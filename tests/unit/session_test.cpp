@@ -568,3 +568,25 @@ TEST_CASE("a caller who pauses briefly mid-utterance is heard once, in order") {
   CHECK(turns[0]->event.text == "I need winter tyres");
   CHECK(rig.stt->streams_opened() == 2);
 }
+
+TEST_CASE("with the echo canceller on, a loud echo does not barge in, and real talk-over still does") {
+  const std::string long_reply = "We have many sizes in stock, from thirteen to twenty two inch, for every season of the year.";
+  auto cfg = base_config();
+  cfg.echo_canceller = true;
+  CallerScript caller;
+  caller.echo = true;
+  caller.echo_db = -6;  // louder than the gate alone is built for (it assumes >= 6 dB of loss)
+  caller.echo_delay = millis(120);
+  caller.speech = {say(seconds(2), millis(1000), "what sizes")};
+  Rig rig(cfg, caller, {reply(long_reply)});
+  auto r = rig.run(seconds(12));
+  CHECK(r.first(T::error) == nullptr);
+  CHECK(r.first(T::barge_in_committed) == nullptr);
+  CHECK(history(rig)[1].text == long_reply);
+
+  CallerScript over = caller;
+  over.speech.push_back(say(millis(6200), millis(1200), "no stop"));
+  Rig rig2(cfg, over, {reply(long_reply), reply("OK.")});
+  auto r2 = rig2.run(seconds(12));
+  CHECK(r2.first(T::barge_in_committed) != nullptr);
+}
