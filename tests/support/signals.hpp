@@ -33,4 +33,22 @@ inline std::vector<double> speechlike(size_t n, int rate, uint32_t seed, double 
   return v;
 }
 
+// Scaled to an RMS of `dbfs` over the whole signal (0 dBFS: a full-scale square wave).
+inline std::vector<double> at_level(std::vector<double> v, double dbfs) {
+  double sum = 0.0;
+  for (const double x : v) sum += x * x;
+  const double gain = 32768.0 * std::pow(10.0, dbfs / 20.0) / std::sqrt(sum / static_cast<double>(v.size()));
+  for (double &x : v) x *= gain;
+  return v;
+}
+
+// Rounded and clipped to 16 bits.
+inline std::vector<int16_t> pcm(const std::vector<double> &v) {
+  std::vector<int16_t> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    out[i] = static_cast<int16_t>(std::lround(std::clamp(v[i], -32768.0, 32767.0)));
+  }
+  return out;
+}
+
 }  // namespace ca::test

@@ -22,21 +22,8 @@ using ca::session::make_speex_echo_canceller;
 using ca::session::SpeexAecConfig;
 using ca::test::speechlike;
 
-// Scaled to an RMS of `dbfs` over the whole signal.
-std::vector<double> at_level(std::vector<double> v, double dbfs) {
-  double sum = 0.0;
-  for (const double x : v) sum += x * x;
-  const double gain = 32768.0 * std::pow(10.0, dbfs / 20.0) / std::sqrt(sum / static_cast<double>(v.size()));
-  for (double &x : v) x *= gain;
-  return v;
-}
-
-std::vector<int16_t> pcm(const std::vector<double> &v) {
-  std::vector<int16_t> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i)
-    out[i] = static_cast<int16_t>(std::lround(std::clamp(v[i], -32768.0, 32767.0)));
-  return out;
-}
+using ca::test::at_level;
+using ca::test::pcm;
 
 // The echo path: `loss_db` down, `delay_ms` late, slightly low-passed as a line hybrid would
 // (a 3-tap [1 2 1]/4 smoother, -3 dB at a quarter of the sample rate). Same length as `bot`.
