@@ -238,31 +238,11 @@ class Reader {
   bool ok() const { return ok_; }
   bool at_end() const { return pos_ >= b_.size(); }
   uint8_t peek() const { return pos_ < b_.size() ? b_[pos_] : 0; }
-  uint8_t u8() {
-    uint8_t v = 0;
-    raw(&v, 1);
-    return v;
-  }
-  uint32_t u32() {
-    uint32_t v = 0;
-    raw(&v, 4);
-    return v;
-  }
-  uint64_t u64() {
-    uint64_t v = 0;
-    raw(&v, 8);
-    return v;
-  }
-  int64_t i64() {
-    int64_t v = 0;
-    raw(&v, 8);
-    return v;
-  }
-  double f64() {
-    double v = 0;
-    raw(&v, 8);
-    return v;
-  }
+  uint8_t u8() { return get<uint8_t>(); }
+  uint32_t u32() { return get<uint32_t>(); }
+  uint64_t u64() { return get<uint64_t>(); }
+  int64_t i64() { return get<int64_t>(); }
+  double f64() { return get<double>(); }
   std::string str() {
     const uint32_t n = u32();
     if (!ok_ || b_.size() - pos_ < n) {
@@ -285,6 +265,12 @@ class Reader {
   }
 
  private:
+  template <class T>
+  T get() {
+    T v{};
+    raw(&v, sizeof v);
+    return v;
+  }
   void raw(void *p, size_t n) {
     if (!ok_ || b_.size() - pos_ < n) {
       ok_ = false;
