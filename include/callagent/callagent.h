@@ -647,6 +647,42 @@ CA_API ca_status ca_session_interrupt(ca_session_t *session);
 /* The current CA_STATE_*; CA_ERR_INVALID_ARGUMENT for NULL. Owning thread. */
 CA_API int ca_session_state(const ca_session_t *session);
 
+/*
+ * Starts recording everything the session receives — caller audio, DTMF, playout reports,
+ * transfer results and every plug-in result (synthesised audio included), each with the session
+ * time it was taken at — together with its settings, for `callagent replay` / ca_replay_file.
+ * Only before the first ca_session_process (CA_ERR_STATE afterwards, or when already recording).
+ * A recording holds the caller's voice: treat it as call audio. Owning thread.
+ */
+CA_API ca_status ca_session_start_recording(ca_session_t *session);
+
+/*
+ * Ends the recording and writes it to `path` (created or replaced). CA_ERR_STATE when the session
+ * is not recording, CA_ERR_IO when the file cannot be written (the recording is lost). May be
+ * called at any point of the call, typically after the hangup. Owning thread.
+ */
+CA_API ca_status ca_session_save_recording(ca_session_t *session, const char *path);
+
+/* What a replay found. */
+typedef struct ca_replay_report {
+  uint32_t struct_size;
+  int identical;            /* non-zero: the replay did exactly what the recorded call did */
+  uint64_t recorded_hash;   /* of the recorded call's events, plug-in requests and audio */
+  uint64_t replayed_hash;   /* the same, from the replay */
+  uint64_t process_calls;
+  uint64_t frames_pulled;
+  uint64_t events;
+  int64_t duration_ns;      /* session time of the last process */
+} ca_replay_report;
+
+/*
+ * Replays a recording through a fresh session with inert plug-ins and compares what it did.
+ * `report->struct_size` must be set; only the fields that fit are written. CA_ERR_IO for a file
+ * that cannot be read, CA_ERR_INVALID_ARGUMENT for one that is not a recording (or is truncated),
+ * CA_ERR_UNSUPPORTED for another format version. Any thread.
+ */
+CA_API ca_status ca_replay_file(const char *path, ca_replay_report *report);
+
 /* Counters of a session. */
 typedef struct ca_session_stats {
   uint32_t struct_size;

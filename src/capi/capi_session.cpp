@@ -1,6 +1,8 @@
 // The session through the C ABI: params to SessionConfig, the event trampoline, and the owning-
 // thread verbs with the checks the header promises.
+#include <algorithm>
 #include <cinttypes>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -10,6 +12,7 @@
 
 #include "capi/capi_internal.hpp"
 #include "config/config.hpp"
+#include "session/replay.hpp"
 #include "session/session_config.hpp"
 #include "core/log.hpp"
 #include "session/session.hpp"
@@ -411,6 +414,61 @@ ca_status ca_session_interrupt(ca_session_t *session) {
 int ca_session_state(const ca_session_t *session) {
   if (session == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, "ca_session_state", "session is NULL");
   return static_cast<int>(from(session)->core->state());
+}
+
+ca_status ca_session_start_recording(ca_session_t *session) {
+  static constexpr const char *kWhere = "ca_session_start_recording";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_driver(from(session), kWhere); st != CA_OK) return st;
+    if (!from(session)->core->start_recording()) {
+      return fail(CA_ERR_STATE, kWhere, "recording must start before the first process, and only once");
+    }
+    return CA_OK;
+  });
+}
+
+ca_status ca_session_save_recording(ca_session_t *session, const char *path) {
+  static constexpr const char *kWhere = "ca_session_save_recording";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (ca_status st = check_driver(from(session), kWhere); st != CA_OK) return st;
+    if (path == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "path is NULL");
+    if (!from(session)->core->recording()) return fail(CA_ERR_STATE, kWhere, "the session is not recording");
+    const std::vector<uint8_t> bytes = from(session)->core->stop_recording();
+    FILE *f = std::fopen(path, "wb");
+    if (f == nullptr) return fail(CA_ERR_IO, kWhere, (std::string(path) + ": cannot create").c_str());
+    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    const bool closed = std::fclose(f) == 0;
+    if (!written || !closed) return fail(CA_ERR_IO, kWhere, (std::string(path) + ": write failed").c_str());
+    return CA_OK;
+  });
+}
+
+ca_status ca_replay_file(const char *path, ca_replay_report *report) {
+  static constexpr const char *kWhere = "ca_replay_file";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (path == nullptr || report == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "path or report is NULL");
+    if (report->struct_size < offsetof(ca_replay_report, identical) + sizeof(int)) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "report->struct_size is too small");
+    }
+    auto r = ca::session::replay_file(path);
+    if (!r) {
+      const ca::Errc c = r.error().code;
+      const ca_status st = c == ca::Errc::io ? CA_ERR_IO : c == ca::Errc::unsupported ? CA_ERR_UNSUPPORTED
+                                                                                     : CA_ERR_INVALID_ARGUMENT;
+      return fail(st, kWhere, r.error().message.c_str());
+    }
+    ca_replay_report full{};
+    full.struct_size = report->struct_size;
+    full.identical = r->identical() ? 1 : 0;
+    full.recorded_hash = r->recorded_hash;
+    full.replayed_hash = r->replayed_hash;
+    full.process_calls = r->process_calls;
+    full.frames_pulled = r->frames_pulled;
+    full.events = r->events;
+    full.duration_ns = r->duration_ns;
+    std::memcpy(report, &full, std::min<size_t>(report->struct_size, sizeof full));
+    return CA_OK;
+  });
 }
 
 ca_status ca_session_get_stats(const ca_session_t *session, ca_session_stats *stats) {

@@ -558,12 +558,16 @@ bool read_item(Reader &r, Mailbox::Item &i) {
 }
 }  // namespace
 
-void Session::start_recording() {
+bool Session::replay_mode() const { return rec_ != nullptr && rec_->replaying; }
+
+bool Session::start_recording() {
+  if (state_ != State::idle || rec_) return false;
   rec_ = std::make_unique<Recording>();
   Writer &w = rec_->out;
   w.bytes.insert(w.bytes.end(), std::begin(kReplayMagic), std::end(kReplayMagic));
   w.u32(kReplayVersion);
   write_config(w, cfg_, providers_);
+  return true;
 }
 
 std::vector<uint8_t> Session::stop_recording() {

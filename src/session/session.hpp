@@ -180,9 +180,11 @@ class Session {
   void interrupt();
 
   // ---- replay (owning thread) ----
-  // Starts recording every input; call before the first process(). The recording holds the
-  // configuration and tool specs, caller audio, and provider results (TTS audio included).
-  void start_recording();
+  // Starts recording every input; only before the first process() (false afterwards: a
+  // recording that misses the start cannot be replayed). The recording holds the configuration
+  // and tool specs, caller audio, and provider results (TTS audio included).
+  bool start_recording();
+  bool recording() const { return rec_ != nullptr && !replay_mode(); }
   // Ends the recording and returns it (see session/replay.hpp); empty if none was started.
   std::vector<uint8_t> stop_recording();
 
@@ -325,6 +327,7 @@ class Session {
   bool max_duration_hit_ = false;
   std::unique_ptr<Recording> rec_;  // recording or replaying: inputs logged, actions hashed
   void note_action(std::string_view what, std::string_view detail = {});
+  bool replay_mode() const;
 };
 
 }  // namespace ca::session

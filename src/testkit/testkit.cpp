@@ -342,7 +342,7 @@ SimResult CallSimulator::run(Nanos until) {
       sched_.after(script_.transfer_delay, [this, ok] { session_->push_transfer_result(ok); });
     }
   });
-  if (record_) session_->start_recording();
+  if (record_) (void)session_->start_recording();
   for (const auto &[t, d] : script_.dtmf) {
     const char digit = d;
     sched_.at(t, [this, digit] { session_->push_dtmf(digit); });

@@ -5,14 +5,14 @@
 #include <callagent/callagent.h>
 #include <string.h>
 
-static void plugins_noop_push(void *ud, uint64_t id, const int16_t *pcm, size_t n) {
+static inline void plugins_noop_push(void *ud, uint64_t id, const int16_t *pcm, size_t n) {
   (void)ud; (void)id; (void)pcm; (void)n;
 }
-static void plugins_noop_finish(void *ud, uint64_t id) { (void)ud; (void)id; }
+static inline void plugins_noop_finish(void *ud, uint64_t id) { (void)ud; (void)id; }
 
 /* Registers an STT, a TTS and an LLM, each called `name`, from the given entries. Returns the
  * first failure, or CA_OK. */
-static ca_status register_plugins(ca_engine_t *engine, const char *name,
+static inline ca_status register_plugins(ca_engine_t *engine, const char *name,
                                   void (*stt_open)(void *, uint64_t, const ca_stt_params *, ca_sink_t *),
                                   void (*tts_synthesize)(void *, uint64_t, const ca_tts_request *, ca_sink_t *),
                                   void (*llm_start)(void *, uint64_t, const ca_llm_request *, ca_sink_t *)) {
