@@ -59,6 +59,14 @@ class SessionAgent final : public server::CallHandler {
       ca_session_push_hangup(session_);
       process(now);
     }
+    if (!o_->record_dir.empty()) {
+      const std::string path = o_->record_dir + "/" + uuid_ + ".careplay";
+      if (ca_session_save_recording(session_, path.c_str()) == CA_OK) {
+        log::write(log::Level::info, uuid_, "call recorded", {{"path", path}});
+      } else {
+        log::write(log::Level::warn, uuid_, "cannot save the recording", {{"error", ca_last_error()}});
+      }
+    }
     ca_session_stats st{};
     st.struct_size = sizeof st;
     ca_session_get_stats(session_, &st);
@@ -96,6 +104,9 @@ class SessionAgent final : public server::CallHandler {
       return false;
     }
     rate_ = sample_rate;
+    if (!o_->record_dir.empty() && ca_session_start_recording(session_) != CA_OK) {
+      log::write(log::Level::warn, uuid_, "cannot record the call", {{"error", ca_last_error()}});
+    }
     return true;
   }
 

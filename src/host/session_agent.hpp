@@ -18,6 +18,8 @@ struct SessionAgentOptions {
   std::string language = "uk";
   std::string system_prompt;
   std::string greeting;
+  // When set, every call is recorded for replay into <record_dir>/<uuid>.careplay.
+  std::string record_dir;
 };
 
 // Builds a handler per call. The session is created at the call's first audio (or first outbound

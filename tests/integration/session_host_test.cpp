@@ -4,7 +4,11 @@
 
 #include <callagent/callagent.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -69,7 +73,7 @@ struct Host {
   callagent::Engine engine;
   std::unique_ptr<server::Server> srv;
 
-  Host() {
+  explicit Host(std::string record_dir = {}) {
     log::set_level(log::Level::error);
     REQUIRE(callagent::Engine::create(engine).ok());
     REQUIRE(engine.register_stt("instant", std::make_shared<InstantStt>()).ok());
@@ -82,6 +86,7 @@ struct Host {
     o.tts = "tone";
     o.language = "en";
     o.greeting = "Hello.";  // 6 characters: 240 ms of tone
+    o.record_dir = std::move(record_dir);
     server::ServerOptions so;
     so.host = "127.0.0.1";
     so.port = 0;
@@ -172,4 +177,29 @@ TEST_CASE("the operator digit ends the AudioSocket leg with 00 00 00 after the t
   for (const auto &m : rest) spoken += loud(m) ? 1 : 0;
   CHECK(spoken >= 50);  // the transfer phrase was said before the leg ended
   CHECK(c.eof());
+}
+
+TEST_CASE("with a record directory every call is saved and replays bit-exactly") {
+  const std::string dir = "/tmp/callagent-host-rec-" + std::to_string(::getpid());
+  REQUIRE(std::system(("mkdir -p " + dir).c_str()) == 0);
+  const std::string uuid = "3b1f0c2e-9d4a-4e8b-a6c5-7f2e1d0b9a88";
+  {
+    Host h(dir);
+    test::Client c(h.srv->port());
+    REQUIRE(c.send_uuid(uuid));
+    converse(c, 8000, 150, 25, 75);
+    c.close();
+    // The server ends the call at its next tick; wait for the file rather than for a time.
+    const std::string path = dir + "/" + uuid + ".careplay";
+    const Nanos deadline = monotonic_now() + seconds(5);
+    while (::access(path.c_str(), R_OK) != 0 && monotonic_now() < deadline) ::poll(nullptr, 0, 10);
+  }
+  const std::string path = dir + "/" + uuid + ".careplay";
+  ca_replay_report r{};
+  r.struct_size = sizeof r;
+  REQUIRE(ca_replay_file(path.c_str(), &r) == CA_OK);
+  CHECK(r.identical != 0);
+  CHECK(r.frames_pulled >= 100);
+  std::remove(path.c_str());
+  ::rmdir(dir.c_str());
 }
