@@ -339,8 +339,9 @@ Session::Session(SessionConfig config, Providers providers, EventCallback on_eve
         if (cfg_.echo_canceller) e.echo_return_loss_db += kCancellerGateAllowance;
         return e;
       }()),
-      preroll_frames_(static_cast<size_t>(cfg_.preroll / kFrame)),
+      preroll_slots_(static_cast<size_t>(cfg_.preroll / kFrame) + 1),
       splitter_(cfg_.clause_min_chars) {
+  preroll_ring_.assign(preroll_slots_ * frame_samples_, 0);
   if (cfg_.echo_canceller) {
     SpeexAecConfig a;
     a.sample_rate = cfg_.sample_rate;
@@ -662,7 +663,8 @@ void Session::push_audio(std::span<const int16_t> frame) {
     rec_->out.u8(static_cast<uint8_t>(Rec::audio));
     rec_->out.pcm(frame);
   }
-  pending_audio_.emplace_back(frame.begin(), frame.end());
+  pending_pcm_.insert(pending_pcm_.end(), frame.begin(), frame.end());
+  pending_sizes_.push_back(static_cast<uint32_t>(frame.size()));
 }
 
 void Session::push_dtmf(char digit) {
@@ -712,7 +714,8 @@ void Session::process(Nanos now) {
     }
   }
   if (state_ == State::ended) {
-    pending_audio_.clear();
+    pending_pcm_.clear();
+    pending_sizes_.clear();
     return;
   }
   if (state_ == State::idle) start(now);
@@ -731,8 +734,13 @@ void Session::process(Nanos now) {
     end_call("caller_hangup");
     return;
   }
-  for (auto &frame : pending_audio_) on_caller_frame(frame, now);
-  pending_audio_.clear();
+  size_t offset = 0;
+  for (uint32_t n : pending_sizes_) {
+    on_caller_frame(std::span<const int16_t>(pending_pcm_.data() + offset, n), now);
+    offset += n;
+  }
+  pending_pcm_.clear();
+  pending_sizes_.clear();
   for (char d : pending_dtmf_) {
     Event e;
     e.type = Event::Type::dtmf;
@@ -948,8 +956,14 @@ void Session::on_caller_frame(std::span<const int16_t> in, Nanos now) {
   // The bot's own audio coming back is not the caller speaking.
   const bool voiced = vad_.is_speech(frame) && !echo_.is_echo(frame);
 
-  preroll_.emplace_back(frame.begin(), frame.end());
-  while (preroll_.size() > preroll_frames_ + 1) preroll_.pop_front();
+  {
+    int16_t *slot = preroll_ring_.data() + preroll_head_ * frame_samples_;
+    const size_t n = std::min(frame.size(), frame_samples_);
+    std::copy_n(frame.begin(), n, slot);
+    std::fill(slot + n, slot + frame_samples_, int16_t{0});
+    preroll_head_ = (preroll_head_ + 1) % preroll_slots_;
+    preroll_count_ = std::min(preroll_count_ + 1, preroll_slots_);
+  }
   if (stt_id_ != 0 && !stt_finishing_ && providers_.stt) providers_.stt->push(stt_id_, frame);
 
   if (voiced) {
@@ -1005,9 +1019,14 @@ void Session::open_stt() {
   size_t skip = 0;
   if (stt_finished_at_ > 0 && caller_speaking_ && now_ - stt_finished_at_ < cfg_.preroll) {
     const auto fresh = static_cast<size_t>((now_ - stt_finished_at_) / kFrame) + 1;
-    skip = preroll_.size() > fresh ? preroll_.size() - fresh : 0;
+    skip = preroll_count_ > fresh ? preroll_count_ - fresh : 0;
   }
-  for (size_t i = skip; i < preroll_.size(); ++i) providers_.stt->push(stt_id_, preroll_[i]);
+  for (size_t i = skip; i < preroll_count_; ++i) providers_.stt->push(stt_id_, preroll_frame(i));
+}
+
+std::span<const int16_t> Session::preroll_frame(size_t i) const {
+  const size_t slot = (preroll_head_ + preroll_slots_ - preroll_count_ + i) % preroll_slots_;
+  return {preroll_ring_.data() + slot * frame_samples_, frame_samples_};
 }
 
 void Session::finish_stt() {

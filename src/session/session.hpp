@@ -264,7 +264,10 @@ class Session {
   Nanos started_at_ = -1;
 
   // owning-thread inputs not yet processed
-  std::vector<std::vector<int16_t>> pending_audio_;
+  // Caller audio pushed since the last process(), back to back; capacity is kept, so the steady
+  // state allocates nothing.
+  std::vector<int16_t> pending_pcm_;
+  std::vector<uint32_t> pending_sizes_;
   std::vector<char> pending_dtmf_;
   bool pending_hangup_ = false;
   std::optional<bool> pending_transfer_result_;
@@ -275,8 +278,12 @@ class Session {
   std::unique_ptr<EchoCanceller> aec_;
   std::vector<int16_t> aec_frame_;
   std::string aec_failure_;
-  std::deque<std::vector<int16_t>> preroll_;
-  size_t preroll_frames_;
+  // The last preroll_slots_ caller frames, in a ring of fixed frame-sized slots.
+  std::vector<int16_t> preroll_ring_;
+  size_t preroll_slots_;
+  size_t preroll_head_ = 0;   // the slot the next frame goes to
+  size_t preroll_count_ = 0;  // frames held
+  std::span<const int16_t> preroll_frame(size_t i) const;  // 0: the oldest held
   bool caller_speaking_ = false;
   bool utterance_backchannel_ = false;  // the words heard of this utterance so far only acknowledge
   Nanos voiced_run_ = 0;          // consecutive voiced audio
