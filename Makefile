@@ -6,7 +6,8 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 .PHONY: demo test build deps deps-test bench load clean
 
-demo: deps build
+# The default build includes the tests and benchmarks, so the demo installs their packages too.
+demo: deps-test build
 	$(BUILD)/callagent demo
 
 test: deps-test build
