@@ -975,8 +975,7 @@ void Session::on_caller_frame(std::span<const int16_t> in, Nanos now) {
   } else {
     voiced_run_ = 0;
   }
-  if (caller_speaking_ && !bot_audible() && now - last_voice_at_ >= cfg_.stt_finish_silence) finish_stt();
-  if (caller_speaking_ && now - last_voice_at_ >= kSpeechHangover) caller_speech_ended();
+  after_voice(now);
 
   // Two-stage barge-in: mute on speech, commit on words or long speech.
   if (caller_speaking_ && bot_audible() && !current_clause_protected()) {
@@ -997,6 +996,14 @@ void Session::caller_speech_started(Nanos now) {
     drop_reply_speech();
   }
   if (stt_id_ == 0) open_stt();
+}
+
+// Silence since the caller's last voice: finish the STT stream early (not over the bot's own
+// speech, where the echo gate leaves gaps in the caller's voice), end the utterance later.
+void Session::after_voice(Nanos now) {
+  if (!caller_speaking_) return;
+  if (!bot_audible() && now - last_voice_at_ >= cfg_.stt_finish_silence) finish_stt();
+  if (now - last_voice_at_ >= kSpeechHangover) caller_speech_ended();
 }
 
 void Session::caller_speech_ended() {
@@ -1633,8 +1640,7 @@ void Session::commit_barge_in(Nanos now) {
 // ---- timers ----
 
 void Session::run_timers(Nanos now) {
-  if (caller_speaking_ && !bot_audible() && now - last_voice_at_ >= cfg_.stt_finish_silence) finish_stt();
-  if (caller_speaking_ && now - last_voice_at_ >= kSpeechHangover) caller_speech_ended();
+  after_voice(now);
   maybe_commit_turn(now);
 
   if (muted_ && !caller_speaking_ && now - last_voice_at_ >= cfg_.barge_in_resume_silence) resume();

@@ -209,6 +209,7 @@ class Session {
 
   // caller side
   void caller_speech_started(Nanos now);
+  void after_voice(Nanos now);
   void caller_speech_ended();
   void open_stt();
   void finish_stt();
