@@ -423,6 +423,45 @@ CA_API ca_status ca_engine_register_llm(ca_engine_t *engine, const char *name, c
 /* A tool's name is vtable->name; the same rules apply. */
 CA_API ca_status ca_engine_register_tool(ca_engine_t *engine, const ca_tool_vtable *vtable);
 
+/* ---- factories: plug-ins built from configuration ---- */
+
+/* The kinds of plug-in. */
+enum ca_plugin_kind { CA_PLUGIN_STT = 0, CA_PLUGIN_TTS = 1, CA_PLUGIN_LLM = 2, CA_PLUGIN_TOOL = 3 };
+
+/*
+ * Builds plug-ins of one type from configuration: a section [stt.NAME], [tts.NAME], [llm.NAME] or
+ * [tools.NAME] whose `type` is the type this factory was registered under (see
+ * ca_engine_load_config).
+ */
+typedef struct ca_factory {
+  uint32_t struct_size;
+  void *user_data;
+  /*
+   * Required. Builds the plug-in NAME of `kind` from `options_json`: the section's keys other than
+   * `type`, as a JSON object (TOML dates and times as strings). `vtable` points at a zeroed
+   * ca_stt_vtable, ca_tts_vtable, ca_llm_vtable or ca_tool_vtable, as `kind` says, whose
+   * struct_size the library has set; fill it in as for the matching ca_engine_register_* (a tool's
+   * name may stay NULL: it is then NAME). Return CA_OK, or a failure status with a message of what
+   * is wrong with the options written to `error` (`error_size` bytes, NUL-terminated; the library
+   * adds the file, line and NAME). A plug-in built with CA_OK is the engine's from then on: its
+   * destroy entry runs when nothing uses it any more, also if the configuration fails to load
+   * because of another section. Called on the thread that calls ca_engine_load_config.
+   */
+  ca_status (*create)(void *user_data, int kind, const char *name, const char *options_json, void *vtable,
+                      char *error, size_t error_size);
+  /* May be NULL. Called once, when the engine is destroyed and every plug-in built is gone. */
+  void (*destroy)(void *user_data);
+} ca_factory;
+
+/*
+ * Registers a factory for plug-ins of `kind` (CA_PLUGIN_*) and `type` (required, non-empty,
+ * unique per kind within the engine; it may shadow a type the library builds itself, such as
+ * "espeak" or "rule_based"). The struct is copied. A type already registered for the kind, an
+ * unknown kind, a NULL create or a struct_size too small: CA_ERR_INVALID_ARGUMENT, and the engine
+ * keeps nothing. Thread-safe. Register factories before loading the configuration that uses them.
+ */
+CA_API ca_status ca_engine_register_factory(ca_engine_t *engine, int kind, const char *type, const ca_factory *factory);
+
 /*
  * Loads a TOML configuration file (the format of `callagent serve --config`, see README.md) and
  * the CALLAGENT_<SECTION>_<KEY> environment variables; `path` NULL: the environment alone. Its
@@ -431,7 +470,17 @@ CA_API ca_status ca_engine_register_tool(ca_engine_t *engine, const ca_tool_vtab
  * plug-in names are per session and not configured here). On failure nothing changes and the
  * status is CA_ERR_CONFIG, with ca_last_error() naming the file and line (or the variable) and
  * what is wrong; an unknown section or key is such an error. Loading again replaces the
- * defaults. Must not race with other calls on the same engine.
+ * defaults.
+ *
+ * Sections [stt.NAME], [tts.NAME], [llm.NAME] and [tools.NAME] build plug-ins: `type` names a
+ * factory (one registered with ca_engine_register_factory, else one of the library's own), the
+ * other keys are its options, and the plug-in is registered under NAME (a tools section registers
+ * the tools it builds under their own names). An unknown type or options the factory refuses are
+ * CA_ERR_CONFIG naming the section. A NAME already registered by the application with
+ * ca_engine_register_* is CA_ERR_CONFIG. Loading again replaces what the previous configuration
+ * built (sessions created before keep theirs). [session] stt, tts, llm (names) and tools (a list
+ * of names) are what ca_session_create uses when its params leave them NULL.
+ * Must not race with other calls on the same engine.
  */
 CA_API ca_status ca_engine_load_config(ca_engine_t *engine, const char *path);
 
@@ -533,13 +582,15 @@ typedef struct ca_session_params {
   const char *system_prompt;  /* NULL: "" */
   const char *greeting;       /* NULL or "": the language's default greeting (with disclosure) */
   int greeting_interruptible; /* non-zero: the caller may barge in on the greeting */
-  /* Registered plug-in names; required (CA_ERR_INVALID_ARGUMENT when NULL, CA_ERR_NOT_FOUND when
-   * not registered). */
+  /* Registered plug-in names. NULL: the configured default ([session] stt, tts, llm of
+   * ca_engine_load_config); CA_ERR_INVALID_ARGUMENT when there is none, CA_ERR_NOT_FOUND when the
+   * name is not registered. */
   const char *stt;
   const char *tts;
   const char *llm;
-  /* Names of registered tools the agent may use. NULL: every tool registered when the session
-   * is created; an unknown name: CA_ERR_NOT_FOUND. */
+  /* Names of registered tools the agent may use. NULL: the configured [session] tools, or when
+   * none are configured every tool registered when the session is created; an unknown name:
+   * CA_ERR_NOT_FOUND. */
   const char *const *tools;
   size_t tool_count;
   ca_event_fn on_event;       /* may be NULL: events are discarded */

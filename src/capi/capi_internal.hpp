@@ -15,6 +15,12 @@
 
 #include "callagent/callagent.h"
 #include "providers/provider.hpp"
+#include "providers/registry.hpp"
+#include <set>
+
+namespace ca::config {
+struct PluginSection;
+}  // namespace ca::config
 
 namespace ca::session {
 struct SessionConfig;
@@ -60,6 +66,7 @@ inline constexpr size_t kMinSttVtable = offsetof(ca_stt_vtable, destroy) + sizeo
 inline constexpr size_t kMinTtsVtable = offsetof(ca_tts_vtable, destroy) + sizeof(void (*)(void *));
 inline constexpr size_t kMinLlmVtable = offsetof(ca_llm_vtable, destroy) + sizeof(void (*)(void *));
 inline constexpr size_t kMinToolVtable = offsetof(ca_tool_vtable, destroy) + sizeof(void (*)(void *));
+inline constexpr size_t kMinFactory = offsetof(ca_factory, destroy) + sizeof(void (*)(void *));
 
 // Copies a caller's struct of `struct_size` bytes into a zeroed local of the library's size, so
 // fields past an older caller's struct read as zero: a field added later must mean "default" when
@@ -127,7 +134,17 @@ struct Engine {
   std::vector<std::shared_ptr<providers::Tool>> tools;  // registration order
   bool owns_log = false;                                   // this engine's callback is installed
   std::shared_ptr<const session::SessionConfig> session_defaults;  // from ca_engine_load_config
+  // Plug-ins a session uses when its params name none ([session] stt, tts, llm, tools).
+  std::string default_stt, default_tts, default_llm;
+  std::vector<std::string> default_tools;
+  providers::FactoryRegistry factories;                 // types added with ca_engine_register_factory
+  std::set<const void *> configured;         // instances the last loaded configuration built
 };
+
+// Builds the plug-ins of a configuration's [stt.*], [tts.*], [llm.*] and [tools.*] sections and
+// installs them in place of what an earlier configuration built; all or nothing. Failures are
+// CA_ERR_CONFIG under `where`.
+ca_status build_plugins(Engine *engine, const std::vector<config::PluginSection> &sections, const char *where);
 
 inline Sink *from(ca_sink_t *h) { return reinterpret_cast<Sink *>(h); }
 inline ca_sink_t *handle(Sink *s) { return reinterpret_cast<ca_sink_t *>(s); }

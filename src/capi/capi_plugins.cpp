@@ -6,7 +6,10 @@
 #include <utility>
 
 #include "capi/capi_internal.hpp"
+#include "config/config.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
+#include "providers/registry.hpp"
 
 using ca::capi::fail;
 using ca::capi::guarded;
@@ -319,6 +322,221 @@ ca_status register_provider(Engine *engine, Map &map, const char *name, const ch
   return CA_OK;
 }
 
+
+// Checks a C plug-in's vtable as the registration functions document and wraps it in its adapter
+// (not armed: the caller arms it once the engine keeps it). A failure is reported under `where`.
+ca_status adapt_stt(const char *name, const ca_stt_vtable *vtable, const char *where, std::shared_ptr<CStt> &out) {
+  if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable is NULL");
+  ca_stt_vtable vt{};
+  if (!ca::capi::copy_sized(*vtable, ca::capi::kMinSttVtable, vt)) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable->struct_size is too small");
+  }
+  if (vt.open == nullptr || vt.push == nullptr || vt.finish == nullptr) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, "open, push and finish are required");
+  }
+  out = std::make_shared<CStt>(name, vt);
+  return CA_OK;
+}
+
+ca_status adapt_tts(const char *name, const ca_tts_vtable *vtable, const char *where, std::shared_ptr<CTts> &out) {
+  if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable is NULL");
+  ca_tts_vtable vt{};
+  if (!ca::capi::copy_sized(*vtable, ca::capi::kMinTtsVtable, vt)) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable->struct_size is too small");
+  }
+  if (vt.synthesize == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "synthesize is required");
+  out = std::make_shared<CTts>(name, vt);
+  return CA_OK;
+}
+
+ca_status adapt_llm(const char *name, const ca_llm_vtable *vtable, const char *where, std::shared_ptr<CLlm> &out) {
+  if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable is NULL");
+  ca_llm_vtable vt{};
+  if (!ca::capi::copy_sized(*vtable, ca::capi::kMinLlmVtable, vt)) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable->struct_size is too small");
+  }
+  if (vt.start == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "start is required");
+  out = std::make_shared<CLlm>(name, vt);
+  return CA_OK;
+}
+
+// `default_name` stands in for a NULL vtable->name (a tool built from [tools.NAME]).
+ca_status adapt_tool(const ca_tool_vtable *vtable, const char *default_name, const char *where,
+                     std::shared_ptr<CTool> &out) {
+  if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable is NULL");
+  ca_tool_vtable vt{};
+  if (!ca::capi::copy_sized(*vtable, ca::capi::kMinToolVtable, vt)) {
+    return fail(CA_ERR_INVALID_ARGUMENT, where, "vtable->struct_size is too small");
+  }
+  if (vt.name == nullptr) vt.name = default_name;
+  if (ca_status st = check_name(vt.name, where); st != CA_OK) return st;
+  if (vt.invoke == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, where, "invoke is required");
+  prov::ToolSpec spec;
+  spec.name = vt.name;
+  if (vt.description != nullptr) spec.description = vt.description;
+  if (vt.parameters_json != nullptr) spec.parameters_json = vt.parameters_json;
+  spec.side_effecting = vt.side_effecting != 0;
+  if (vt.wait_phrase != nullptr) spec.wait_phrase = vt.wait_phrase;
+  out = std::make_shared<CTool>(std::move(spec), vt);
+  return CA_OK;
+}
+
+// ---- factories ----
+
+// A C factory, shared by the engine's registry entries of one registration; its destroy runs when
+// the last of them goes.
+struct CFactory {
+  explicit CFactory(const ca_factory &f) : f_(f) {}
+  CFactory(const CFactory &) = delete;
+  CFactory &operator=(const CFactory &) = delete;
+  ~CFactory() {
+    if (f_.destroy != nullptr) f_.destroy(f_.user_data);
+  }
+  // Runs create() into `vtable` (a zeroed struct of the kind); the error names the section.
+  ca::Result<void> create(int kind, const prov::FactoryArgs &args, void *vtable) const {
+    char error[256] = {0};
+    const std::string options = ca::json::dump(args.options);
+    const ca_status st = f_.create(f_.user_data, kind, args.name.c_str(), options.c_str(), vtable, error, sizeof error);
+    if (st != CA_OK) {
+      error[sizeof error - 1] = '\0';
+      return ca::make_error(ca::Errc::config, args.where + ": " + args.name + ": " +
+                                                  (error[0] != '\0' ? error : ca_status_string(st)));
+    }
+    return {};
+  }
+  ca_factory f_;
+};
+
+// The adapters' failures go to ca_last_error(); a factory reports them as a configuration error.
+ca::Error last_error_as_config(const prov::FactoryArgs &args) {
+  return ca::make_error(ca::Errc::config, args.where + ": " + args.name + ": " + ca_last_error());
+}
+
+}  // namespace
+
+namespace ca::capi {
+
+ca_status build_plugins(Engine *engine, const std::vector<config::PluginSection> &sections, const char *where) {
+  // Build everything first, outside the lock (factories may load models); only a complete set is
+  // installed, so a failing section leaves the engine as it was.
+  struct Built {
+    const config::PluginSection *section;
+    std::shared_ptr<prov::SttProvider> stt;
+    std::shared_ptr<prov::TtsProvider> tts;
+    std::shared_ptr<prov::LlmProvider> llm;
+    std::vector<std::shared_ptr<prov::Tool>> tools;
+  };
+  prov::FactoryRegistry factories;
+  {
+    std::lock_guard lock(engine->mu);
+    factories = engine->factories;
+  }
+  const prov::FactoryRegistry &builtin = prov::builtin_factories();
+  std::vector<Built> built;
+  for (const config::PluginSection &sec : sections) {
+    prov::FactoryArgs args{sec.name, sec.options, sec.where};
+    const std::string kind = config::kind_name(sec.kind);
+    auto unknown = [&](const auto &mine, const auto &theirs) {
+      std::string known;
+      for (const auto *m : {&mine, &theirs}) {
+        for (const auto &[type, f] : *m) known += (known.empty() ? "" : ", ") + type;
+      }
+      return fail(CA_ERR_CONFIG, where,
+                  (sec.where + ": [" + kind + "." + sec.name + "]: unknown type \"" + sec.type + "\" (known: " +
+                   (known.empty() ? std::string("none") : known) + ")")
+                      .c_str());
+    };
+    auto pick = [&](const auto &mine, const auto &theirs) -> const auto * {
+      if (auto it = mine.find(sec.type); it != mine.end()) return &it->second;
+      if (auto it = theirs.find(sec.type); it != theirs.end()) return &it->second;
+      return static_cast<decltype(&mine.begin()->second)>(nullptr);
+    };
+    Built b{&sec, {}, {}, {}, {}};
+    ca::Result<void> r;
+    switch (sec.kind) {
+      case config::PluginSection::Kind::stt: {
+        const auto *f = pick(factories.stt, builtin.stt);
+        if (f == nullptr) return unknown(factories.stt, builtin.stt);
+        auto p = (*f)(args);
+        if (!p) r = p.error(); else b.stt = std::move(p).value();
+        break;
+      }
+      case config::PluginSection::Kind::tts: {
+        const auto *f = pick(factories.tts, builtin.tts);
+        if (f == nullptr) return unknown(factories.tts, builtin.tts);
+        auto p = (*f)(args);
+        if (!p) r = p.error(); else b.tts = std::move(p).value();
+        break;
+      }
+      case config::PluginSection::Kind::llm: {
+        const auto *f = pick(factories.llm, builtin.llm);
+        if (f == nullptr) return unknown(factories.llm, builtin.llm);
+        auto p = (*f)(args);
+        if (!p) r = p.error(); else b.llm = std::move(p).value();
+        break;
+      }
+      case config::PluginSection::Kind::tools: {
+        const auto *f = pick(factories.tools, builtin.tools);
+        if (f == nullptr) return unknown(factories.tools, builtin.tools);
+        auto p = (*f)(args);
+        if (!p) r = p.error(); else b.tools = std::move(p).value();
+        break;
+      }
+    }
+    if (!r) return fail(CA_ERR_CONFIG, where, r.error().message.c_str());
+    built.push_back(std::move(b));
+  }
+
+  std::lock_guard lock(engine->mu);
+  // What an earlier configuration built goes; what an integrator registered stays and wins a clash.
+  auto drop_configured = [&](auto &map) {
+    for (auto it = map.begin(); it != map.end();) {
+      it = engine->configured.count(it->second.get()) != 0 ? map.erase(it) : std::next(it);
+    }
+  };
+  auto clash = [&](const auto &map, const std::string &name, const char *kind) -> ca_status {
+    auto it = map.find(name);
+    if (it != map.end() && engine->configured.count(it->second.get()) == 0) {
+      return fail(CA_ERR_CONFIG, where, (std::string(kind) + " \"" + name + "\" is already registered by the application").c_str());
+    }
+    return CA_OK;
+  };
+  for (const Built &b : built) {
+    const config::PluginSection &sec = *b.section;
+    ca_status st = CA_OK;
+    if (b.stt) st = clash(engine->stt, sec.name, "stt");
+    if (b.tts) st = clash(engine->tts, sec.name, "tts");
+    if (b.llm) st = clash(engine->llm, sec.name, "llm");
+    for (const auto &t : b.tools) {
+      for (const auto &have : engine->tools) {
+        if (have->spec().name == t->spec().name && engine->configured.count(have.get()) == 0) {
+          st = fail(CA_ERR_CONFIG, where, ("tool \"" + t->spec().name + "\" is already registered by the application").c_str());
+        }
+      }
+    }
+    if (st != CA_OK) return st;
+  }
+  drop_configured(engine->stt);
+  drop_configured(engine->tts);
+  drop_configured(engine->llm);
+  std::erase_if(engine->tools, [&](const auto &t) { return engine->configured.count(t.get()) != 0; });
+  engine->configured.clear();
+  for (Built &b : built) {
+    const std::string &name = b.section->name;
+    if (b.stt) engine->configured.insert(engine->stt.emplace(name, b.stt).first->second.get());
+    if (b.tts) engine->configured.insert(engine->tts.emplace(name, b.tts).first->second.get());
+    if (b.llm) engine->configured.insert(engine->llm.emplace(name, b.llm).first->second.get());
+    for (auto &t : b.tools) {
+      engine->configured.insert(t.get());
+      engine->tools.push_back(std::move(t));
+    }
+  }
+  return CA_OK;
+}
+
+}  // namespace ca::capi
+
+namespace {
 }  // namespace
 
 extern "C" {
@@ -523,16 +741,9 @@ ca_status ca_engine_register_stt(ca_engine_t *engine, const char *name, const ca
   return guarded(kWhere, [&]() -> ca_status {
     if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
     if (ca_status st = check_name(name, kWhere); st != CA_OK) return st;
-    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
-    ca_stt_vtable vt{};
-    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinSttVtable, vt)) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
-    }
-    if (vt.open == nullptr || vt.push == nullptr || vt.finish == nullptr) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "open, push and finish are required");
-    }
-    return register_provider(from(engine), from(engine)->stt, name, kWhere,
-                             [&] { return std::make_shared<CStt>(name, vt); });
+    std::shared_ptr<CStt> adapter;
+    if (ca_status st = adapt_stt(name, vtable, kWhere, adapter); st != CA_OK) return st;
+    return register_provider(from(engine), from(engine)->stt, name, kWhere, [&] { return adapter; });
   });
 }
 
@@ -541,14 +752,9 @@ ca_status ca_engine_register_tts(ca_engine_t *engine, const char *name, const ca
   return guarded(kWhere, [&]() -> ca_status {
     if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
     if (ca_status st = check_name(name, kWhere); st != CA_OK) return st;
-    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
-    ca_tts_vtable vt{};
-    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinTtsVtable, vt)) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
-    }
-    if (vt.synthesize == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "synthesize is required");
-    return register_provider(from(engine), from(engine)->tts, name, kWhere,
-                             [&] { return std::make_shared<CTts>(name, vt); });
+    std::shared_ptr<CTts> adapter;
+    if (ca_status st = adapt_tts(name, vtable, kWhere, adapter); st != CA_OK) return st;
+    return register_provider(from(engine), from(engine)->tts, name, kWhere, [&] { return adapter; });
   });
 }
 
@@ -557,14 +763,9 @@ ca_status ca_engine_register_llm(ca_engine_t *engine, const char *name, const ca
   return guarded(kWhere, [&]() -> ca_status {
     if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
     if (ca_status st = check_name(name, kWhere); st != CA_OK) return st;
-    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
-    ca_llm_vtable vt{};
-    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinLlmVtable, vt)) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
-    }
-    if (vt.start == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "start is required");
-    return register_provider(from(engine), from(engine)->llm, name, kWhere,
-                             [&] { return std::make_shared<CLlm>(name, vt); });
+    std::shared_ptr<CLlm> adapter;
+    if (ca_status st = adapt_llm(name, vtable, kWhere, adapter); st != CA_OK) return st;
+    return register_provider(from(engine), from(engine)->llm, name, kWhere, [&] { return adapter; });
   });
 }
 
@@ -572,29 +773,88 @@ ca_status ca_engine_register_tool(ca_engine_t *engine, const ca_tool_vtable *vta
   static constexpr const char *kWhere = "ca_engine_register_tool";
   return guarded(kWhere, [&]() -> ca_status {
     if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
-    if (vtable == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable is NULL");
-    ca_tool_vtable vt{};
-    if (!ca::capi::copy_sized(*vtable, ca::capi::kMinToolVtable, vt)) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "vtable->struct_size is too small");
-    }
-    if (ca_status st = check_name(vt.name, kWhere); st != CA_OK) return st;
-    if (vt.invoke == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "invoke is required");
-    prov::ToolSpec spec;
-    spec.name = vt.name;
-    if (vt.description != nullptr) spec.description = vt.description;
-    if (vt.parameters_json != nullptr) spec.parameters_json = vt.parameters_json;
-    spec.side_effecting = vt.side_effecting != 0;
-    if (vt.wait_phrase != nullptr) spec.wait_phrase = vt.wait_phrase;
+    std::shared_ptr<CTool> tool;
+    if (ca_status st = adapt_tool(vtable, nullptr, kWhere, tool); st != CA_OK) return st;
     Engine *e = from(engine);
     std::lock_guard lock(e->mu);
     for (const auto &t : e->tools) {
-      if (t->spec().name == spec.name) {
-        return fail(CA_ERR_INVALID_ARGUMENT, kWhere, ("already registered: " + spec.name).c_str());
+      if (t->spec().name == tool->spec().name) {
+        return fail(CA_ERR_INVALID_ARGUMENT, kWhere, ("already registered: " + tool->spec().name).c_str());
       }
     }
-    auto tool = std::make_shared<CTool>(std::move(spec), vt);
     e->tools.push_back(tool);
     tool->arm();
+    return CA_OK;
+  });
+}
+
+ca_status ca_engine_register_factory(ca_engine_t *engine, int kind, const char *type, const ca_factory *factory) {
+  static constexpr const char *kWhere = "ca_engine_register_factory";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
+    if (ca_status st = check_name(type, kWhere); st != CA_OK) return st;
+    if (factory == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "factory is NULL");
+    if (kind < CA_PLUGIN_STT || kind > CA_PLUGIN_TOOL) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "unknown kind");
+    ca_factory f{};
+    if (!ca::capi::copy_sized(*factory, ca::capi::kMinFactory, f)) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "factory->struct_size is too small");
+    }
+    if (f.create == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "create is required");
+    Engine *e = from(engine);
+    std::lock_guard lock(e->mu);
+    prov::FactoryRegistry &r = e->factories;
+    const bool taken = (kind == CA_PLUGIN_STT && r.stt.count(type) != 0) || (kind == CA_PLUGIN_TTS && r.tts.count(type) != 0) ||
+                       (kind == CA_PLUGIN_LLM && r.llm.count(type) != 0) || (kind == CA_PLUGIN_TOOL && r.tools.count(type) != 0);
+    if (taken) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, (std::string("already registered: ") + type).c_str());
+    // Armed only once registered: a failed registration never calls destroy.
+    auto owner = std::make_shared<CFactory>(ca_factory{});
+    switch (kind) {
+      case CA_PLUGIN_STT:
+        r.stt.emplace(type, [owner](const prov::FactoryArgs &args) -> ca::Result<std::shared_ptr<prov::SttProvider>> {
+          ca_stt_vtable vt{};
+          vt.struct_size = sizeof vt;
+          if (auto c = owner->create(CA_PLUGIN_STT, args, &vt); !c) return c.error();
+          std::shared_ptr<CStt> a;
+          if (adapt_stt(args.name.c_str(), &vt, "factory", a) != CA_OK) return last_error_as_config(args);
+          a->arm();
+          return std::shared_ptr<prov::SttProvider>(std::move(a));
+        });
+        break;
+      case CA_PLUGIN_TTS:
+        r.tts.emplace(type, [owner](const prov::FactoryArgs &args) -> ca::Result<std::shared_ptr<prov::TtsProvider>> {
+          ca_tts_vtable vt{};
+          vt.struct_size = sizeof vt;
+          if (auto c = owner->create(CA_PLUGIN_TTS, args, &vt); !c) return c.error();
+          std::shared_ptr<CTts> a;
+          if (adapt_tts(args.name.c_str(), &vt, "factory", a) != CA_OK) return last_error_as_config(args);
+          a->arm();
+          return std::shared_ptr<prov::TtsProvider>(std::move(a));
+        });
+        break;
+      case CA_PLUGIN_LLM:
+        r.llm.emplace(type, [owner](const prov::FactoryArgs &args) -> ca::Result<std::shared_ptr<prov::LlmProvider>> {
+          ca_llm_vtable vt{};
+          vt.struct_size = sizeof vt;
+          if (auto c = owner->create(CA_PLUGIN_LLM, args, &vt); !c) return c.error();
+          std::shared_ptr<CLlm> a;
+          if (adapt_llm(args.name.c_str(), &vt, "factory", a) != CA_OK) return last_error_as_config(args);
+          a->arm();
+          return std::shared_ptr<prov::LlmProvider>(std::move(a));
+        });
+        break;
+      default:
+        r.tools.emplace(type, [owner](const prov::FactoryArgs &args) -> ca::Result<std::vector<std::shared_ptr<prov::Tool>>> {
+          ca_tool_vtable vt{};
+          vt.struct_size = sizeof vt;
+          if (auto c = owner->create(CA_PLUGIN_TOOL, args, &vt); !c) return c.error();
+          std::shared_ptr<CTool> a;
+          if (adapt_tool(&vt, args.name.c_str(), "factory", a) != CA_OK) return last_error_as_config(args);
+          a->arm();
+          return std::vector<std::shared_ptr<prov::Tool>>{std::move(a)};
+        });
+        break;
+    }
+    owner->f_ = f;
     return CA_OK;
   });
 }

@@ -223,14 +223,21 @@ ca_status ca_session_create(ca_engine_t *engine, const ca_session_params *params
     if (!ca::capi::copy_sized(*params, ca::capi::kMinSessionParams, p)) {
       return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "params->struct_size is too small");
     }
-    if (p.stt == nullptr || p.tts == nullptr || p.llm == nullptr) {
-      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "stt, tts and llm provider names are required");
-    }
     ca::session::SessionConfig cfg;
+    std::string stt_name, tts_name, llm_name;
+    std::vector<std::string> default_tools;
     {
       ca::capi::Engine *e = ca::capi::from(engine);
       std::lock_guard lock(e->mu);
       if (e->session_defaults) cfg = *e->session_defaults;
+      stt_name = p.stt != nullptr ? p.stt : e->default_stt;
+      tts_name = p.tts != nullptr ? p.tts : e->default_tts;
+      llm_name = p.llm != nullptr ? p.llm : e->default_llm;
+      default_tools = e->default_tools;
+    }
+    if (stt_name.empty() || tts_name.empty() || llm_name.empty()) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere,
+                  "stt, tts and llm plug-in names are required (in the params or as [session] stt, tts, llm)");
     }
     if (ca_status st = ca::capi::session_config_from(p, kWhere, cfg); st != CA_OK) return st;
     if (cfg.call_id.empty()) cfg.call_id = random_uuid();
@@ -239,28 +246,35 @@ ca_status ca_session_create(ca_engine_t *engine, const ca_session_params *params
     {
       ca::capi::Engine *e = ca::capi::from(engine);
       std::lock_guard lock(e->mu);
-      auto find = [&](const auto &map, const char *name, const char *kind, auto &slot) -> ca_status {
-        auto it = map.find(std::string_view(name));
+      auto find = [&](const auto &map, const std::string &name, const char *kind, auto &slot) -> ca_status {
+        auto it = map.find(name);
         if (it == map.end()) {
           return fail(CA_ERR_NOT_FOUND, kWhere, (std::string(kind) + " plug-in not registered: " + name).c_str());
         }
         slot = it->second;
         return CA_OK;
       };
-      if (ca_status st = find(e->stt, p.stt, "stt", providers.stt); st != CA_OK) return st;
-      if (ca_status st = find(e->tts, p.tts, "tts", providers.tts); st != CA_OK) return st;
-      if (ca_status st = find(e->llm, p.llm, "llm", providers.llm); st != CA_OK) return st;
-      if (p.tools == nullptr) {
+      if (ca_status st = find(e->stt, stt_name, "stt", providers.stt); st != CA_OK) return st;
+      if (ca_status st = find(e->tts, tts_name, "tts", providers.tts); st != CA_OK) return st;
+      if (ca_status st = find(e->llm, llm_name, "llm", providers.llm); st != CA_OK) return st;
+      std::vector<std::string> tool_names;
+      if (p.tools != nullptr) {
+        for (size_t i = 0; i < p.tool_count; ++i) {
+          if (p.tools[i] == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "a tool name is NULL");
+          tool_names.emplace_back(p.tools[i]);
+        }
+      } else {
+        tool_names = default_tools;
+      }
+      if (p.tools == nullptr && tool_names.empty()) {
         providers.tools = e->tools;
       } else {
-        for (size_t i = 0; i < p.tool_count; ++i) {
-          const char *name = p.tools[i];
-          if (name == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "a tool name is NULL");
+        for (const std::string &name : tool_names) {
           std::shared_ptr<ca::providers::Tool> found;
           for (const auto &t : e->tools) {
             if (t->spec().name == name) found = t;
           }
-          if (!found) return fail(CA_ERR_NOT_FOUND, kWhere, (std::string("tool not registered: ") + name).c_str());
+          if (!found) return fail(CA_ERR_NOT_FOUND, kWhere, ("tool not registered: " + name).c_str());
           bool dup = false;
           for (const auto &t : providers.tools) dup = dup || t == found;
           if (!dup) providers.tools.push_back(std::move(found));
@@ -280,7 +294,7 @@ ca_status ca_session_create(ca_engine_t *engine, const ca_session_params *params
       self->core->set_wake([fn = p.on_wake, ud = p.wake_user_data] { fn(ud); });
     }
     ca::log::write(ca::log::Level::debug, self->call_id, "session created",
-                   {{"sample_rate", p.sample_rate}, {"stt", p.stt}, {"tts", p.tts}, {"llm", p.llm}});
+                   {{"sample_rate", p.sample_rate}, {"stt", stt_name}, {"tts", tts_name}, {"llm", llm_name}});
     *out = handle(self.release());
     return CA_OK;
   });
@@ -489,8 +503,13 @@ ca_status ca_engine_load_config(ca_engine_t *engine, const char *path) {
     if (!c) return fail(CA_ERR_CONFIG, kWhere, c.error().message.c_str());
     auto defaults = std::make_shared<const ca::session::SessionConfig>(ca::session::from_config(c->session));
     ca::capi::Engine *e = ca::capi::from(engine);
+    if (ca_status st = ca::capi::build_plugins(e, c->plugins, kWhere); st != CA_OK) return st;
     std::lock_guard lock(e->mu);
     e->session_defaults = std::move(defaults);
+    e->default_stt = c->session.stt;
+    e->default_tts = c->session.tts;
+    e->default_llm = c->session.llm;
+    e->default_tools = c->session.tools;
     return CA_OK;
   });
 }

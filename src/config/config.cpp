@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -15,7 +16,7 @@ namespace ca::config {
 
 namespace {
 
-enum class Type { string, integer, number, boolean, level, address, digit };
+enum class Type { string, integer, number, boolean, level, address, digit, string_list };
 
 struct Key {
   const char *section;
@@ -71,6 +72,10 @@ const Key kKeys[] = {
     {"session", "echo_max_delay", Type::number, 0.02, 2, CA_FIELD(session.echo_max_delay)},
     {"session", "echo_canceller", Type::boolean, 0, 0, CA_FIELD(session.echo_canceller)},
     {"session", "echo_canceller_tail", Type::number, 0.02, 1, CA_FIELD(session.echo_canceller_tail)},
+    {"session", "stt", Type::string, 0, 0, CA_FIELD(session.stt)},
+    {"session", "tts", Type::string, 0, 0, CA_FIELD(session.tts)},
+    {"session", "llm", Type::string, 0, 0, CA_FIELD(session.llm)},
+    {"session", "tools", Type::string_list, 0, 0, CA_FIELD(session.tools)},
 };
 #undef CA_FIELD
 
@@ -96,6 +101,7 @@ std::string type_text(const Key &k) {
     case Type::address: return "a string \"HOST:PORT\"";
     case Type::boolean: return "true or false";
     case Type::digit: return "one DTMF digit (0-9, *, #) as a string, or \"\" for none";
+    case Type::string_list: return "an array of strings";
     case Type::integer:
       s << "an integer from " << static_cast<long long>(k.min) << " to " << static_cast<long long>(k.max);
       return s.str();
@@ -149,6 +155,17 @@ std::string where(std::string_view source, const toml::source_region &r) {
 }
 
 Result<void> apply_node(const Key &k, Config &c, const toml::node &node) {
+  if (k.type == Type::string_list) {
+    const toml::array *a = node.as_array();
+    if (a == nullptr) return make_error(Errc::config, "must be " + type_text(k));
+    std::vector<std::string> list;
+    for (const toml::node &e : *a) {
+      if (!e.is_string()) return make_error(Errc::config, "must be " + type_text(k));
+      list.push_back(*e.value<std::string>());
+    }
+    *static_cast<std::vector<std::string> *>(k.field(c)) = std::move(list);
+    return {};
+  }
   if (k.type == Type::boolean) {
     if (!node.is_boolean()) return make_error(Errc::config, "must be " + type_text(k));
     return store_bool(k, c, *node.value<bool>());
@@ -163,6 +180,17 @@ Result<void> apply_node(const Key &k, Config &c, const toml::node &node) {
 }
 
 Result<void> apply_env_value(const Key &k, Config &c, const std::string &text) {
+  if (k.type == Type::string_list) {  // comma-separated
+    std::vector<std::string> list;
+    size_t start = 0;
+    while (start <= text.size() && !text.empty()) {
+      const size_t comma = std::min(text.find(',', start), text.size());
+      if (comma > start) list.push_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+    *static_cast<std::vector<std::string> *>(k.field(c)) = std::move(list);
+    return {};
+  }
   if (k.type == Type::boolean) {
     if (text == "true" || text == "1") return store_bool(k, c, true);
     if (text == "false" || text == "0") return store_bool(k, c, false);
@@ -200,7 +228,95 @@ Result<void> apply_env(Config &c, const EnvLookup &env) {
   return {};
 }
 
+// A TOML value of a plug-in section as JSON; dates and times become their TOML text.
+json::Value to_json(const toml::node &node) {
+  if (const auto *t = node.as_table()) {
+    json::Value o = json::Value::object();
+    for (const auto &[k, v] : *t) o.set(k.str(), to_json(v));
+    return o;
+  }
+  if (const auto *a = node.as_array()) {
+    json::Value out = json::Value::array();
+    for (const toml::node &e : *a) out.push(to_json(e));
+    return out;
+  }
+  if (node.is_string()) return json::Value(*node.value<std::string>());
+  if (node.is_integer()) return json::Value(*node.value<int64_t>());
+  if (node.is_floating_point()) return json::Value(*node.value<double>());
+  if (node.is_boolean()) return json::Value(*node.value<bool>());
+  std::ostringstream s;
+  if (const auto *d = node.as_date()) s << d->get();
+  else if (const auto *t = node.as_time()) s << t->get();
+  else if (const auto *dt = node.as_date_time()) s << dt->get();
+  return json::Value(s.str());
+}
+
+bool plugin_kind(std::string_view section, PluginSection::Kind &kind) {
+  if (section == "stt") kind = PluginSection::Kind::stt;
+  else if (section == "tts") kind = PluginSection::Kind::tts;
+  else if (section == "llm") kind = PluginSection::Kind::llm;
+  else if (section == "tools") kind = PluginSection::Kind::tools;
+  else return false;
+  return true;
+}
+
+bool valid_plugin_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+  });
+}
+
+// [stt.NAME] … : every sub-table is one plug-in with a string `type`.
+Result<void> parse_plugins(PluginSection::Kind kind, std::string_view section, const toml::table &table,
+                           std::string_view source, Config &c) {
+  for (const auto &[name_key, node] : table) {
+    const std::string name(name_key.str());
+    const toml::table *body = node.as_table();
+    if (body == nullptr) {
+      return make_error(Errc::config, where(source, node.source()) + ": \"" + name + "\" in [" + std::string(section) +
+                                          "] must be a section [" + std::string(section) + "." + name + "]");
+    }
+    if (!valid_plugin_name(name)) {
+      return make_error(Errc::config, where(source, node.source()) + ": [" + std::string(section) + "." + name +
+                                          "]: a name is 1-64 letters, digits, '_', '-' or '.'");
+    }
+    for (const PluginSection &p : c.plugins) {
+      if (p.kind == kind && p.name == name) {
+        return make_error(Errc::config, where(source, node.source()) + ": [" + std::string(section) + "." + name +
+                                            "] is defined twice");
+      }
+    }
+    const toml::node *type = body->get("type");
+    if (type == nullptr || !type->is_string() || type->value<std::string>()->empty()) {
+      return make_error(Errc::config, where(source, node.source()) + ": [" + std::string(section) + "." + name +
+                                          "] needs type = \"...\" (the kind of " + std::string(section) + " to build)");
+    }
+    PluginSection p;
+    p.kind = kind;
+    p.name = name;
+    p.type = *type->value<std::string>();
+    p.options = json::Value::object();
+    for (const auto &[k, v] : *body) {
+      if (k.str() != "type") p.options.set(k.str(), to_json(v));
+    }
+    p.where = where(source, node.source());
+    c.plugins.push_back(std::move(p));
+  }
+  return {};
+}
+
 }  // namespace
+
+const char *kind_name(PluginSection::Kind k) {
+  switch (k) {
+    case PluginSection::Kind::stt: return "stt";
+    case PluginSection::Kind::tts: return "tts";
+    case PluginSection::Kind::llm: return "llm";
+    case PluginSection::Kind::tools: return "tools";
+  }
+  return "?";
+}
 
 EnvLookup process_env() {
   return [](const char *name) -> const char * { return std::getenv(name); };
@@ -250,6 +366,16 @@ Result<Config> parse(std::string_view toml_text, std::string_view source, const 
   }
   for (const auto &[section_key, section_node] : root) {
     const std::string_view section = section_key.str();
+    PluginSection::Kind kind;
+    if (plugin_kind(section, kind)) {
+      const toml::table *table = section_node.as_table();
+      if (table == nullptr) {
+        return make_error(Errc::config, where(source, section_node.source()) + ": \"" + std::string(section) +
+                                            "\" must hold sections [" + std::string(section) + ".NAME]");
+      }
+      if (auto r = parse_plugins(kind, section, *table, source, c); !r) return r.error();
+      continue;
+    }
     if (!known_section(section)) {
       return make_error(Errc::config, where(source, section_node.source()) + ": unknown section [" +
                                           std::string(section) + "]");

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json.hpp"
 #include "core/result.hpp"
 
 namespace ca::config {
@@ -64,12 +65,32 @@ struct SessionSection {
   double echo_max_delay = 0.3;
   bool echo_canceller = false;   // speexdsp, before the VAD and the STT
   double echo_canceller_tail = 0.256;
+  // The plug-ins a session uses when its host names none: names of [stt.NAME] … sections or of
+  // plug-ins an integrator registered. Empty: the host must name them.
+  std::string stt;
+  std::string tts;
+  std::string llm;
+  std::vector<std::string> tools;  // empty: every tool the engine has
 };
+
+// A plug-in built from configuration: [stt.NAME], [tts.NAME], [llm.NAME] or [tools.NAME] with a
+// `type` naming a factory; every other key is the factory's business and reaches it as JSON.
+struct PluginSection {
+  enum class Kind : uint8_t { stt, tts, llm, tools };
+  Kind kind = Kind::stt;
+  std::string name;
+  std::string type;
+  json::Value options;  // an object: the section without `type`
+  std::string where;    // "file:line", for the factory's errors
+};
+
+const char *kind_name(PluginSection::Kind k);
 
 struct Config {
   ServerSection server;
   LogSection log;
   SessionSection session;
+  std::vector<PluginSection> plugins;  // in file order
 };
 
 // Looks up an environment variable; returns nullptr when unset. Tests pass their own.

@@ -140,3 +140,61 @@ operator_digit = "#"
   CHECK(env->session.greeting_interruptible);
   CHECK(env->session.operator_digit.empty());
 }
+
+TEST_CASE("plug-in sections: type, options as JSON, and the session's defaults") {
+  auto c = config::parse(R"(
+[session]
+stt = "ears"
+tts = "voice"
+llm = "brain"
+tools = ["shop", "kb"]
+
+[llm.brain]
+type = "rule_based"
+language = "uk"
+temperature = 0.5
+retries = 2
+strict = true
+fallbacks = ["a", "b"]
+limits = { tokens = 100 }
+since = 2026-11-24
+
+[stt.ears]
+type = "pocketsphinx"
+)",
+                         "p.toml", kNoEnv);
+  REQUIRE(c.ok());
+  CHECK(c->session.stt == "ears");
+  CHECK(c->session.tts == "voice");
+  CHECK(c->session.llm == "brain");
+  CHECK(c->session.tools == std::vector<std::string>{"shop", "kb"});
+  REQUIRE(c->plugins.size() == 2);
+  const auto &llm = c->plugins[0];
+  CHECK(llm.kind == config::PluginSection::Kind::llm);
+  CHECK(llm.name == "brain");
+  CHECK(llm.type == "rule_based");
+  CHECK(llm.where == "p.toml:8");
+  CHECK(ca::json::dump(llm.options) ==  // toml++ keeps a table's keys sorted
+        R"({"fallbacks":["a","b"],"language":"uk","limits":{"tokens":100},"retries":2,"since":"2026-11-24","strict":true,"temperature":0.5})");
+  CHECK(c->plugins[1].kind == config::PluginSection::Kind::stt);
+  CHECK(c->plugins[1].options.size() == 0);
+
+  auto env = config::from_env(env_of({{"CALLAGENT_SESSION_TOOLS", "a,,b"}}));
+  REQUIRE(env.ok());
+  CHECK(env->session.tools == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("plug-in sections: what is refused") {
+  auto err = [](const char *text) {
+    auto c = config::parse(text, "p.toml", kNoEnv);
+    REQUIRE_FALSE(c.ok());
+    return c.error().message;
+  };
+  CHECK(err("[llm.x]\nmodel = 1\n") == "p.toml:1: [llm.x] needs type = \"...\" (the kind of llm to build)");
+  CHECK(err("[llm.x]\ntype = \"\"\n").find("needs type") != std::string::npos);
+  CHECK(err("[llm]\nx = 1\n") == "p.toml:2: \"x\" in [llm] must be a section [llm.x]");
+  CHECK(err("llm = 3\n").find("must hold sections [llm.NAME]") != std::string::npos);
+  CHECK(err("[tts.\"a b\"]\ntype = \"t\"\n").find("a name is 1-64 letters") != std::string::npos);
+  CHECK(err("[session]\ntools = \"shop\"\n").find("session.tools must be an array of strings") != std::string::npos);
+  CHECK(err("[session]\ntools = [1]\n").find("must be an array of strings") != std::string::npos);
+}

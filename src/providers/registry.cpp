@@ -1,0 +1,34 @@
+#include "providers/registry.hpp"
+
+#include <algorithm>
+
+
+namespace ca::providers {
+
+namespace {
+
+FactoryRegistry make_builtins() {
+  FactoryRegistry r;
+  return r;
+}
+
+}  // namespace
+
+const FactoryRegistry &builtin_factories() {
+  static const FactoryRegistry registry = make_builtins();
+  return registry;
+}
+
+Result<void> check_option_keys(const FactoryArgs &args, std::initializer_list<std::string_view> known) {
+  for (const auto &[key, value] : args.options.members()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      return make_error(Errc::config, args.where + ": " + args.name + ": unknown option \"" + key + "\"" +
+                                          (list.empty() ? std::string(" (it takes none)") : " (known: " + list + ")"));
+    }
+  }
+  return {};
+}
+
+}  // namespace ca::providers
