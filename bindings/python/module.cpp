@@ -14,6 +14,8 @@
 #include <tuple>
 #include <vector>
 
+#include "bindings.hpp"
+
 namespace py = pybind11;
 
 namespace {
@@ -227,6 +229,7 @@ int tool_action(const py::object &action) {
 
 PYBIND11_MODULE(_callagent, m) {
   m.doc() = "libcallagent's C ABI; import the `callagent` package instead of this module.";
+  bind_engine(m);
 
   // The string comes from ca_version_string() and the tuple from ca_version(), so a test that
   // compares them checks that the two entry points agree.

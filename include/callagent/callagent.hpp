@@ -519,7 +519,7 @@ struct SessionOptions {
   std::string system_prompt;
   std::string greeting;  // "": the language's default
   bool greeting_interruptible = false;
-  std::string stt, tts, llm;                       // registered names (required)
+  std::string stt, tts, llm;                       // registered names; "": the configured default
   std::optional<std::vector<std::string>> tools;   // nullopt: every registered tool
   std::function<void(const Event &)> on_event;     // owning thread; exceptions are dropped
   int32_t end_of_turn_silence_ms = 0;
@@ -566,9 +566,9 @@ class Session {
     p.system_prompt = options.system_prompt.c_str();
     p.greeting = cstr(options.greeting);
     p.greeting_interruptible = options.greeting_interruptible ? 1 : 0;
-    p.stt = options.stt.c_str();
-    p.tts = options.tts.c_str();
-    p.llm = options.llm.c_str();
+    p.stt = cstr(options.stt);
+    p.tts = cstr(options.tts);
+    p.llm = cstr(options.llm);
     std::vector<const char *> tools;
     if (options.tools) {
       for (const auto &t : *options.tools) tools.push_back(t.c_str());

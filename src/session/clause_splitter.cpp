@@ -146,6 +146,7 @@ std::string ClauseSplitter::take_words(size_t n) {
       in_word = false;
       ++words;
       end = i;
+      if (words == n) break;  // exactly n: the rest goes on as ordinary clauses
     }
   }
   if (words < n) return {};

@@ -35,8 +35,8 @@ class ClauseSplitter {
 
   // End of the reply or a tool call: whatever remains, trimmed (may be empty).
   std::string flush();
-  // The words so far, when there are at least `n` complete ones (each followed by whitespace):
-  // the text up to the end of the last complete word, trimmed; the rest stays. "" otherwise.
+  // The first `n` words, when that many complete ones (each followed by whitespace) are pending:
+  // trimmed; the rest stays for the ordinary clause rules. "" otherwise.
   // Lets the first clause of a reply go to synthesis before its sentence ends.
   std::string take_words(size_t n);
   void reset();

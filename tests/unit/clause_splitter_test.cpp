@@ -181,3 +181,12 @@ TEST_CASE("take_words releases the first words of a reply before its sentence en
   CHECK(s.flush() == "Nokian Hakkapeliitta.");
   CHECK(s.take_words(1) == "");
 }
+
+TEST_CASE("take_words takes exactly n words, not every complete word pending") {
+  // A whole sentence in one delta: the end is not yet known (the period waits for what follows),
+  // but cutting before the last word ("... for" / "four.") would sound broken.
+  ca::session::ClauseSplitter s(25);
+  s.push("Fitting for sixteen inch wheels costs 800 hryvnias for four.", [](std::string) {});
+  CHECK(s.take_words(6) == "Fitting for sixteen inch wheels costs");
+  CHECK(s.flush() == "800 hryvnias for four.");
+}
