@@ -72,8 +72,8 @@ int cmd_demo(int argc, char **argv) {
     so.host = "127.0.0.1";
     so.port = 0;
     so.max_calls = lo.calls + 16;
-    auto agent = make_agent("echo");
-    std::_Exit(run_until_signal(so, std::move(*agent), 5.0, ready[1], 0));
+    auto agent = make_agent("echo", "");
+    std::_Exit(run_until_signal(so, std::move(agent->factory), 5.0, ready[1], 0));
   }
   ::close(ready[1]);
   char buf[16] = {};

@@ -10,14 +10,36 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "host/session_agent.hpp"
 
 namespace ca::cli {
 
-Result<server::HandlerFactory> make_agent(const std::string &name) {
+Result<Agent> make_agent(const std::string &name, const std::string &config_path) {
   if (name == "echo") {
-    return server::HandlerFactory([] { return std::make_unique<server::EchoHandler>(); });
+    return Agent{server::HandlerFactory([] { return std::make_unique<server::EchoHandler>(); }), nullptr};
   }
-  return make_error(Errc::invalid_argument, "unknown agent \"" + name + "\" (available: echo)");
+  if (name == "session") {
+    // Through the public API, as an integrator's host would.
+    ca_engine_t *raw = nullptr;
+    if (ca_engine_create(nullptr, &raw) != CA_OK) return make_error(Errc::internal, ca_last_error());
+    std::shared_ptr<ca_engine_t> engine(raw, ca_engine_destroy);
+    if (ca_engine_load_config(engine.get(), config_path.empty() ? nullptr : config_path.c_str()) != CA_OK) {
+      return make_error(Errc::config, ca_last_error());
+    }
+    // A call that cannot get a session is a call lost: find out now, with a session made and
+    // dropped before any call arrives (nothing runs until it is processed).
+    ca_session_params p;
+    ca_session_default_params(&p, sizeof p);
+    ca_session_t *trial = nullptr;
+    if (ca_session_create(engine.get(), &p, &trial) != CA_OK) {
+      return make_error(Errc::config, std::string("the session agent cannot start a call: ") + ca_last_error());
+    }
+    ca_session_destroy(trial);
+    host::SessionAgentOptions o;
+    o.engine = engine.get();
+    return Agent{host::make_session_agent(o), engine};
+  }
+  return make_error(Errc::invalid_argument, "unknown agent \"" + name + "\" (available: echo, session)");
 }
 
 Result<server::ServerOptions> server_options(const config::Config &c) {

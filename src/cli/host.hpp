@@ -2,6 +2,7 @@
 // signal.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "config/config.hpp"
@@ -10,8 +11,14 @@
 
 namespace ca::cli {
 
-// The agents the host can put behind a call.
-Result<server::HandlerFactory> make_agent(const std::string &name);
+// What answers the calls: "echo" (the caller's audio back, paced; a diagnostic), or "session" (a
+// call session whose plug-ins the configuration builds: [session] stt/tts/llm and the [stt.*] …
+// sections of `config_path`, "" for the environment alone). The agent owns what it needs.
+struct Agent {
+  server::HandlerFactory factory;
+  std::shared_ptr<void> keep;  // e.g. the engine behind the session agent
+};
+Result<Agent> make_agent(const std::string &name, const std::string &config_path);
 
 // Server options from the configuration's [server] and [log] sections.
 Result<server::ServerOptions> server_options(const config::Config &c);

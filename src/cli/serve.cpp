@@ -14,7 +14,8 @@ namespace {
 const std::vector<OptionSpec> kServeOptions = {
     {"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:9092; [::1]:PORT for IPv6)"},
     {"config", "FILE", "TOML configuration; every key can also be set as CALLAGENT_<SECTION>_<KEY>"},
-    {"agent", "NAME", "what answers the calls: echo (returns the caller's audio, paced)"},
+    {"agent", "NAME", "what answers the calls: session (the STT, LLM, tools and TTS the configuration names) or "
+                      "echo (returns the caller's audio, paced; a line check; the default for now)"},
     {"threads", "N", "loop threads (default: one per core)"},
     {"max-calls", "N", "concurrent calls; further connections are closed at once (default 1000)"},
     {"drain-timeout", "S", "on SIGINT/SIGTERM, seconds calls may run on before they are ended (default 10)"},
@@ -77,12 +78,12 @@ int cmd_serve(int argc, char **argv) {
     std::fprintf(stderr, "callagent serve: server.listen %s\n", options.error().message.c_str());
     return 2;
   }
-  auto agent = make_agent(c.server.agent);
+  auto agent = make_agent(c.server.agent, args.has("config") ? *args.get("config") : std::string());
   if (!agent) {
     std::fprintf(stderr, "callagent serve: %s\n", agent.error().message.c_str());
     return 2;
   }
-  return run_until_signal(*options, std::move(*agent), c.server.drain_timeout, -1, c.log.stats_interval);
+  return run_until_signal(*options, std::move(agent->factory), c.server.drain_timeout, -1, c.log.stats_interval);
 }
 
 }  // namespace ca::cli

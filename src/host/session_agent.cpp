@@ -83,12 +83,14 @@ class SessionAgent final : public server::CallHandler {
     ca_session_default_params(&p, sizeof p);
     p.call_id = uuid_.c_str();
     p.sample_rate = sample_rate;
-    p.language = o_->language.c_str();
-    p.system_prompt = o_->system_prompt.c_str();
-    p.greeting = o_->greeting.empty() ? nullptr : o_->greeting.c_str();
-    p.stt = o_->stt.c_str();
-    p.tts = o_->tts.c_str();
-    p.llm = o_->llm.c_str();
+    // "" leaves a field to the engine's configuration ([session] of ca_engine_load_config).
+    auto or_null = [](const std::string &v) { return v.empty() ? nullptr : v.c_str(); };
+    p.language = or_null(o_->language);
+    p.system_prompt = or_null(o_->system_prompt);
+    p.greeting = or_null(o_->greeting);
+    p.stt = or_null(o_->stt);
+    p.tts = or_null(o_->tts);
+    p.llm = or_null(o_->llm);
     p.on_event = &SessionAgent::on_event;
     p.event_user_data = this;
     if (wake_) {

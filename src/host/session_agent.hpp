@@ -13,9 +13,10 @@ namespace ca::host {
 
 struct SessionAgentOptions {
   ca_engine_t *engine = nullptr;  // not owned; must outlive the handlers
-  // Copied into every session; call_id and sample_rate are set per call. Strings are copied.
+  // Copied into every session; call_id and sample_rate are set per call. Strings are copied; ""
+  // leaves the field to the engine's configuration.
   std::string stt, tts, llm;
-  std::string language = "uk";
+  std::string language;
   std::string system_prompt;
   std::string greeting;
   // When set, every call is recorded for replay into <record_dir>/<uuid>.careplay.
