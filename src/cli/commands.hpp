@@ -6,5 +6,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_kb(int argc, char **argv);
 
 }  // namespace ca::cli

@@ -18,6 +18,7 @@ constexpr const char *kUsage =
     "  demo        the main job: a host on loopback and callers ringing it\n"
     "  bench       load tools: `callagent bench audiosocket` drives many calls at a host\n"
     "  replay      replay a recorded session and check it does exactly the same\n"
+    "  kb          the knowledge base: `callagent kb import DIR`, `callagent kb search \"...\"`\n"
     "\n"
     "  --version   print the version\n"
     "  --help      this text; `callagent <command> --help` describes a command\n";
@@ -42,6 +43,7 @@ int main(int argc, char **argv) {
   if (cmd == "bench") return ca::cli::cmd_bench(argc, argv);
   if (cmd == "demo") return ca::cli::cmd_demo(argc, argv);
   if (cmd == "replay") return ca::cli::cmd_replay(argc, argv);
+  if (cmd == "kb") return ca::cli::cmd_kb(argc, argv);
   std::fprintf(stderr, "callagent: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -24,6 +24,12 @@ void set_level(Level l);
 Level level();
 inline bool enabled(Level l);
 
+// Log lines are sanitised by default: phones, cards, IBANs and e-mails in the message and in every
+// string field are masked irreversibly (core/pii_sanitizer.hpp). Tests and local debugging may
+// turn it off.
+void set_sanitize(bool on);
+bool sanitize_enabled();
+
 // Where lines go: a file descriptor (default 2, stderr). The caller keeps it open.
 void set_fd(int fd);
 
