@@ -8,7 +8,7 @@ build_pkgs=(
   libuv1-dev libsamplerate0-dev libtomlplusplus-dev libspeexdsp-dev
   libsimdjson-dev libcurl4-openssl-dev libwebsockets-dev libsqlite3-dev libsqlitecpp-dev
   libhowardhinnant-date-dev tzdata
-  libpocketsphinx-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng-data
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng-data
   pybind11-dev python3-dev python3-pytest
 )
 test_pkgs=(
