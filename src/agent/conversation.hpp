@@ -22,6 +22,16 @@ class Conversation {
   void remove_from(size_t index);
 
   const std::vector<Message> &messages() const { return messages_; }
+
+  // What an LLM round is given: at most `max_messages` of the latest messages, starting at a
+  // caller's message so that a tool call is never separated from its result, and a deterministic
+  // summary of everything before them ("" when nothing was left out). The summary is plain text
+  // for the system prompt, bounded to about `summary_chars`, keeping the most recent lines.
+  struct Window {
+    std::string summary;
+    std::vector<Message> messages;
+  };
+  Window window(size_t max_messages, size_t summary_chars = 1500) const;
   size_t size() const { return messages_.size(); }
   const Message *last_user() const;
   const Message *last_assistant() const;
@@ -29,5 +39,10 @@ class Conversation {
  private:
   std::vector<Message> messages_;
 };
+
+// For providers whose API wants the first message from the user (Anthropic, and some local
+// servers): when `messages` starts otherwise (the greeting), a short user message saying the call
+// connected goes first.
+void ensure_user_first(std::vector<Message> &messages);
 
 }  // namespace ca::agent

@@ -65,6 +65,7 @@ const Key kKeys[] = {
     {"session", "operator_digit", Type::digit, 0, 0, CA_FIELD(session.operator_digit)},
     {"session", "clause_min_chars", Type::integer, 0, 1000, CA_FIELD(session.clause_min_chars)},
     {"session", "first_clause_words", Type::integer, 0, 100, CA_FIELD(session.first_clause_words)},
+    {"session", "history_window", Type::integer, 2, 10000, CA_FIELD(session.history_window)},
     {"session", "stt_finish_silence", Type::number, 0.02, 5, CA_FIELD(session.stt_finish_silence)},
     {"session", "vad_min_level_dbfs", Type::number, -100, 0, CA_FIELD(session.vad_min_level_dbfs)},
     {"session", "vad_margin_db", Type::number, 0, 60, CA_FIELD(session.vad_margin_db)},

@@ -58,6 +58,7 @@ struct SessionSection {
   std::string operator_digit = "0";  // one of 0-9 * #, or "" for none
   int clause_min_chars = 25;
   int first_clause_words = 6;
+  int history_window = 40;  // messages an LLM round sees; older ones as a summary
   double stt_finish_silence = 0.12;
   double vad_min_level_dbfs = -45;
   double vad_margin_db = 9;

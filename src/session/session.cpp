@@ -382,6 +382,7 @@ void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
   w.u8(static_cast<uint8_t>(c.operator_digit));
   w.u64(c.clause_min_chars);
   w.u64(c.first_clause_words);
+  w.u64(c.history_window);
   w.i64(c.stt_finish_silence);
   w.i64(c.tts_lookahead);
   w.f64(c.vad.min_level_dbfs);
@@ -453,6 +454,7 @@ bool read_config(Reader &r, SessionConfig &c, Providers &p) {
   c.operator_digit = static_cast<char>(r.u8());
   c.clause_min_chars = r.u64();
   c.first_clause_words = r.u64();
+  c.history_window = r.u64();
   c.stt_finish_silence = r.i64();
   c.tts_lookahead = static_cast<int>(r.i64());
   c.vad.min_level_dbfs = r.f64();
@@ -1193,8 +1195,15 @@ void Session::start_llm(Nanos now) {
 
   providers::LlmRequest r;
   r.id = llm_id_;
+  // An eager start adds the caller's words still to be committed: room for them in the window.
+  const size_t room = llm_speculative_ && cfg_.history_window > 1 ? cfg_.history_window - 1 : cfg_.history_window;
+  agent::Conversation::Window window = conversation_.window(room);
   r.system_prompt = cfg_.system_prompt;
-  r.messages = conversation_.messages();
+  if (!window.summary.empty()) {
+    r.system_prompt += (r.system_prompt.empty() ? "" : "\n\n");
+    r.system_prompt += "Earlier in this call (summary):\n" + window.summary;
+  }
+  r.messages = std::move(window.messages);
   if (llm_speculative_) {
     agent::Message m;
     m.role = agent::Role::user;

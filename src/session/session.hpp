@@ -73,6 +73,8 @@ struct SessionConfig {
   // The first clause of a reply goes to synthesis after this many words even mid-sentence: the
   // caller hears the answer start sooner. 0: wait for a clause boundary.
   size_t first_clause_words = 6;
+  // Messages an LLM round sees; older ones reach it as a summary in the system prompt.
+  size_t history_window = 40;
   Nanos stt_finish_silence = millis(120);  // silence after which the utterance's STT stream is finished
   int tts_lookahead = 1;                // clauses synthesised ahead of the one playing
 

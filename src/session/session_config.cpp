@@ -30,6 +30,7 @@ SessionConfig from_config(const config::SessionSection &s) {
   c.operator_digit = s.operator_digit.empty() ? '\0' : s.operator_digit[0];
   c.clause_min_chars = static_cast<size_t>(s.clause_min_chars);
   c.first_clause_words = static_cast<size_t>(s.first_clause_words);
+  c.history_window = static_cast<size_t>(s.history_window);
   c.stt_finish_silence = secs(s.stt_finish_silence);
   c.vad.min_level_dbfs = s.vad_min_level_dbfs;
   c.vad.margin_db = s.vad_margin_db;

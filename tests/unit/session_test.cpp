@@ -590,3 +590,27 @@ TEST_CASE("with the echo canceller on, a loud echo does not barge in, and real t
   auto r2 = rig2.run(seconds(12));
   CHECK(r2.first(T::barge_in_committed) != nullptr);
 }
+
+TEST_CASE("a long call: the LLM sees the latest messages and a summary of the rest") {
+  session::SessionConfig cfg = base_config();
+  cfg.history_window = 4;
+  CallerScript caller;
+  std::vector<LlmReply> replies;
+  for (int i = 0; i < 4; ++i) {
+    caller.speech.push_back(say(seconds(2 + 6 * i), millis(800), "question " + std::to_string(i)));
+    replies.push_back(reply("answer " + std::to_string(i) + "."));
+  }
+  Rig rig(cfg, caller, replies);
+  rig.run(seconds(30));
+  REQUIRE(rig.llm->requests().size() == 4);
+  const auto &first = rig.llm->requests()[0];
+  CHECK(first.system_prompt == "You are a test.");  // nothing left out yet
+  const auto &last = rig.llm->requests()[3];
+  REQUIRE(last.messages.size() <= 4);
+  CHECK(last.messages.front().role == agent::Role::user);
+  CHECK(last.messages.back().text == "question 3");
+  CHECK(last.system_prompt.rfind("You are a test.\n\nEarlier in this call (summary):\n", 0) == 0);
+  CHECK(last.system_prompt.find("Caller: question 0\nAgent: answer 0.") != std::string::npos);
+  // The history itself keeps everything.
+  CHECK(history(rig).size() == 8);
+}
