@@ -72,6 +72,7 @@ const Key kKeys[] = {
     {"session", "echo_return_loss_db", Type::number, 0, 60, CA_FIELD(session.echo_return_loss_db)},
     {"session", "echo_max_delay", Type::number, 0.02, 2, CA_FIELD(session.echo_max_delay)},
     {"session", "echo_canceller", Type::boolean, 0, 0, CA_FIELD(session.echo_canceller)},
+    {"session", "pii_masking", Type::boolean, 0, 0, CA_FIELD(session.pii_masking)},
     {"session", "echo_canceller_tail", Type::number, 0.02, 1, CA_FIELD(session.echo_canceller_tail)},
     {"session", "stt", Type::string, 0, 0, CA_FIELD(session.stt)},
     {"session", "tts", Type::string, 0, 0, CA_FIELD(session.tts)},

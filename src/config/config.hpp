@@ -65,6 +65,7 @@ struct SessionSection {
   double echo_return_loss_db = 6;
   double echo_max_delay = 0.3;
   bool echo_canceller = false;   // speexdsp, before the VAD and the STT
+  bool pii_masking = true;       // personal data reaches the LLM as placeholders
   double echo_canceller_tail = 0.256;
   // The plug-ins a session uses when its host names none: names of [stt.NAME] … sections or of
   // plug-ins an integrator registered. Empty: the host must name them.

@@ -1,5 +1,7 @@
 #include "session/session.hpp"
 
+#include "core/json.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstdio>
@@ -390,6 +392,7 @@ void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
   w.i64(c.echo.max_echo_delay);
   w.f64(c.echo.echo_return_loss_db);
   w.u8(c.echo_canceller ? 1 : 0);
+  w.u8(c.pii_masking ? 1 : 0);
   w.i64(c.echo_canceller_tail);
   w.u8(static_cast<uint8_t>((p.stt ? 1 : 0) | (p.tts ? 2 : 0) | (p.llm ? 4 : 0)));
   w.u32(static_cast<uint32_t>(p.tools.size()));
@@ -462,6 +465,7 @@ bool read_config(Reader &r, SessionConfig &c, Providers &p) {
   c.echo.max_echo_delay = r.i64();
   c.echo.echo_return_loss_db = r.f64();
   c.echo_canceller = r.u8() != 0;
+  c.pii_masking = r.u8() != 0;
   c.echo_canceller_tail = r.i64();
   const uint8_t present = r.u8();
   if (present & 1) p.stt = std::make_shared<InertStt>();
@@ -1210,6 +1214,12 @@ void Session::start_llm(Nanos now) {
     m.text = speculative_text_;
     r.messages.push_back(std::move(m));
   }
+  if (cfg_.pii_masking) {
+    for (agent::Message &m : r.messages) {
+      m.text = vault_.mask(m.text);
+      for (agent::ToolCall &c : m.tool_calls) c.arguments_json = vault_.mask(c.arguments_json);
+    }
+  }
   for (const auto &t : providers_.tools) {
     const auto &s = t->spec();
     r.tools.push_back({s.name, s.description, s.parameters_json});
@@ -1252,6 +1262,14 @@ void Session::on_llm_text(RequestId id, const std::string &delta, Nanos now) {
 
 void Session::on_llm_tool_call(RequestId id, agent::ToolCall call) {
   if (id != llm_id_ || llm_done_) return;
+  if (cfg_.pii_masking && call.arguments_json.find('[') != std::string::npos) {
+    // The tool gets the caller's real data back; the arguments stay valid JSON.
+    if (auto args = json::parse(call.arguments_json)) {
+      call.arguments_json = json::dump(vault_.restore_in_json(std::move(args).value()));
+    } else {
+      call.arguments_json = vault_.restore(call.arguments_json);
+    }
+  }
   if (call.id.empty()) call.id = "call_" + std::to_string(next_id_++);
   llm_calls_.push_back(std::move(call));
 }
@@ -1283,7 +1301,7 @@ void Session::on_llm_error(RequestId id, const std::string &message, Nanos now) 
   }
   if (spoke) {
     // What was said stands and is not repeated.
-    message_of_[id] = conversation_.add_assistant(llm_text_);
+    message_of_[id] = conversation_.add_assistant(heard_reply());
     after_speech(now);
     return;
   }
@@ -1296,7 +1314,7 @@ void Session::finish_round(Nanos now) {
   llm_id_ = 0;
   llm_done_ = false;
   if (!llm_calls_.empty()) {
-    message_of_[id] = conversation_.add_assistant(llm_text_, llm_calls_);
+    message_of_[id] = conversation_.add_assistant(heard_reply(), llm_calls_);
     run_tools(now);
     return;
   }
@@ -1304,7 +1322,7 @@ void Session::finish_round(Nanos now) {
     // An empty reply: ask again rather than leave the caller in silence.
     queue_clause(Kind::notice, phrases_.not_heard, now);
   } else {
-    message_of_[id] = conversation_.add_assistant(llm_text_);
+    message_of_[id] = conversation_.add_assistant(heard_reply());
   }
   after_speech(now);
 }
@@ -1462,6 +1480,7 @@ void Session::maybe_tools_done(Nanos now) {
 
 void Session::queue_clause(Kind kind, std::string text, Nanos now) {
   if (text.empty() || !providers_.tts) return;
+  if (kind == Kind::reply && cfg_.pii_masking) text = vault_.restore(text);
   auto c = std::make_unique<Clause>();
   c->kind = kind;
   c->text = std::move(text);
@@ -1675,7 +1694,7 @@ void Session::run_timers(Nanos now) {
     if (speculative) {
       drop_reply_speech();
     } else if (spoke) {
-      message_of_[id] = conversation_.add_assistant(llm_text_);
+      message_of_[id] = conversation_.add_assistant(heard_reply());
     } else {
       queue_clause(Kind::notice, phrases_.not_heard, now);
     }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "agent/conversation.hpp"
+#include "agent/pii_vault.hpp"
 #include "audio/reframer.hpp"
 #include "audio/resampler.hpp"
 #include "core/clock.hpp"
@@ -83,6 +84,9 @@ struct SessionConfig {
   // Optional: cancel the bot's echo from the caller's audio (speexdsp) before the VAD and the
   // STT see it. Costs ~50-150 us a frame; for lines whose echo is too loud for the gate alone.
   bool echo_canceller = false;
+  // Phones, e-mails, cards and IBANs reach the LLM as placeholders ([PHONE_1]) and are put back in
+  // tool arguments and in what the bot says (agent/pii_vault.hpp).
+  bool pii_masking = true;
   Nanos echo_canceller_tail = millis(256);
 };
 
@@ -259,6 +263,9 @@ class Session {
   const Phrases &phrases_;
   std::shared_ptr<Mailbox> mailbox_;
   agent::Conversation conversation_;
+  agent::PiiVault vault_;  // this call's placeholders
+  // The reply so far with this call's placeholders put back: what the caller hears.
+  std::string heard_reply() const { return cfg_.pii_masking ? vault_.restore(llm_text_) : llm_text_; }
   SessionStats stats_;
   State state_ = State::idle;
   size_t frame_samples_;

@@ -37,6 +37,7 @@ SessionConfig from_config(const config::SessionSection &s) {
   c.echo.echo_return_loss_db = s.echo_return_loss_db;
   c.echo.max_echo_delay = secs(s.echo_max_delay);
   c.echo_canceller = s.echo_canceller;
+  c.pii_masking = s.pii_masking;
   c.echo_canceller_tail = secs(s.echo_canceller_tail);
   return c;
 }

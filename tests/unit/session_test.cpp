@@ -614,3 +614,40 @@ TEST_CASE("a long call: the LLM sees the latest messages and a summary of the re
   // The history itself keeps everything.
   CHECK(history(rig).size() == 8);
 }
+
+TEST_CASE("personal data reaches the LLM as placeholders and comes back for tools and speech") {
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(1500), "my number is 067 123 45 67 check my order")};
+  LlmReply first;
+  first.tool_calls = {{"c1", "get_order_status", R"({"phone":"[PHONE_1]"})"}};
+  LlmReply second = reply("I found your order for [PHONE_1].");
+  Rig rig(base_config(), caller, {first, second});
+  auto tool = rig.add_tool("get_order_status", R"({"found":true,"contact":"0671234567"})", millis(100));
+  rig.run(seconds(12));
+
+  REQUIRE(rig.llm->requests().size() == 2);
+  CHECK(rig.llm->requests()[0].messages.back().text == "my number is [PHONE_1] check my order");
+  // The tool gets the number; its result reaches the LLM masked with the same placeholder.
+  REQUIRE(tool->invocations().size() == 1);
+  CHECK(tool->invocations()[0].arguments == R"({"phone":"067 123 45 67"})");
+  const auto &m2 = rig.llm->requests()[1].messages;
+  CHECK(m2.back().text == R"({"found":true,"contact":"[PHONE_1]"})");
+  CHECK(m2[1].tool_calls.at(0).arguments_json == R"({"phone":"[PHONE_1]"})");
+  // The caller hears the number, and the history keeps what was heard.
+  bool spoken = false;
+  for (const auto &t : rig.tts->texts()) spoken = spoken || t.find("067 123 45 67") != std::string::npos;
+  CHECK(spoken);
+  for (const auto &t : rig.tts->texts()) CHECK(t.find("[PHONE_") == std::string::npos);
+  CHECK(history(rig).back().text == "I found your order for 067 123 45 67.");
+}
+
+TEST_CASE("with masking off the LLM sees the text as said") {
+  session::SessionConfig cfg = base_config();
+  cfg.pii_masking = false;
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(1500), "my number is 067 123 45 67")};
+  Rig rig(cfg, caller, {reply("Thanks.")});
+  rig.run(seconds(8));
+  REQUIRE(rig.llm->requests().size() == 1);
+  CHECK(rig.llm->requests()[0].messages.back().text == "my number is 067 123 45 67");
+}
