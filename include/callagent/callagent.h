@@ -212,8 +212,9 @@ CA_API ca_status ca_sink_tool_result(ca_sink_t *sink, uint64_t invocation_id, in
  * ca_session_process, ca_session_pull_audio or ca_session_destroy), must return promptly without
  * blocking, and delivers its results later (or at once) through the sink. An entry receives
  * requests of every session created with the plug-in, so a plug-in used by several sessions on
- * different threads must make its own state thread-safe. Ids are unique per session, not across
- * sessions. Cancelling an unknown or finished id must be harmless.
+ * different threads must make its own state thread-safe. Ids are unique within the process (each
+ * session takes its own range), so a plug-in shared by sessions can key its state and cancel() by
+ * id alone. Cancelling an unknown or finished id must be harmless.
  *
  * `destroy(user_data)` (may be NULL) is called exactly once, when the engine has been destroyed
  * and no session created from it uses the plug-in any more. If registration fails, the engine

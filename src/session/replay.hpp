@@ -15,7 +15,7 @@
 
 namespace ca::session {
 
-constexpr uint32_t kReplayVersion = 2;  // 2: session.history_window, session.pii_masking
+constexpr uint32_t kReplayVersion = 2;  // 2: session.history_window, session.pii_masking, request ids
 
 struct ReplayReport {
   uint32_t version = 0;

@@ -3,6 +3,7 @@
 #include "core/json.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdio>
 #include <cstring>
@@ -343,6 +344,11 @@ Session::Session(SessionConfig config, Providers providers, EventCallback on_eve
       }()),
       preroll_slots_(static_cast<size_t>(cfg_.preroll / kFrame) + 1),
       splitter_(cfg_.clause_min_chars) {
+  if (cfg_.request_id_base == 0) {
+    static std::atomic<uint64_t> ranges{0};
+    cfg_.request_id_base = (ranges.fetch_add(1, std::memory_order_relaxed) + 1) << 32;
+  }
+  next_id_ = cfg_.request_id_base + 1;
   preroll_ring_.assign(preroll_slots_ * frame_samples_, 0);
   if (cfg_.echo_canceller) {
     SpeexAecConfig a;
@@ -384,6 +390,7 @@ void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
   w.u8(static_cast<uint8_t>(c.operator_digit));
   w.u64(c.clause_min_chars);
   w.u64(c.first_clause_words);
+  w.u64(c.request_id_base);
   w.u64(c.history_window);
   w.i64(c.stt_finish_silence);
   w.i64(c.tts_lookahead);
@@ -457,6 +464,7 @@ bool read_config(Reader &r, SessionConfig &c, Providers &p) {
   c.operator_digit = static_cast<char>(r.u8());
   c.clause_min_chars = r.u64();
   c.first_clause_words = r.u64();
+  c.request_id_base = r.u64();
   c.history_window = r.u64();
   c.stt_finish_silence = r.i64();
   c.tts_lookahead = static_cast<int>(r.i64());

@@ -74,6 +74,11 @@ struct SessionConfig {
   // The first clause of a reply goes to synthesis after this many words even mid-sentence: the
   // caller hears the answer start sooner. 0: wait for a clause boundary.
   size_t first_clause_words = 6;
+  // Request ids (STT streams, LLM rounds, TTS clauses, tool runs) start above this. Providers are
+  // shared by every session of an engine and cancel() carries only an id, so ids must not repeat
+  // across sessions: 0 takes a fresh range of 2^32 ids from a process-wide counter. A replay uses
+  // the recorded value, so it asks its providers for exactly the same ids.
+  uint64_t request_id_base = 0;
   // Messages an LLM round sees; older ones reach it as a summary in the system prompt.
   size_t history_window = 40;
   Nanos stt_finish_silence = millis(120);  // silence after which the utterance's STT stream is finished
@@ -172,6 +177,7 @@ class Session {
   bool ended() const { return state_ == State::ended; }
   const SessionStats &stats() const { return stats_; }
   const agent::Conversation &conversation() const { return conversation_; }
+  const SessionConfig &config() const { return cfg_; }
   size_t frame_samples() const { return frame_samples_; }
 
   // Called from whichever thread delivers a provider or tool result when the session had none

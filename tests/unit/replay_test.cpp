@@ -19,6 +19,7 @@ namespace {
 SimResult record_call() {
   session::SessionConfig cfg;
   cfg.call_id = "replay-call";
+  cfg.request_id_base = 7ull << 32;  // else each session takes a fresh range, and the files differ in it
   cfg.language = "uk";
   cfg.greeting = "Добрий день, шинний магазин.";
   CallerScript caller;
@@ -72,6 +73,15 @@ TEST_CASE("a recorded call replays bit-exactly") {
   CHECK(r->final_state == "ended");
   // The same call recorded twice gives the same file: nothing depends on the wall clock.
   CHECK(record_call().recording == live.recording);
+}
+
+TEST_CASE("sessions never share request ids, and a replay asks for the recorded ones") {
+  session::SessionConfig a, b;
+  session::Session one(a, {}, [](const session::Event &) {});
+  session::Session two(b, {}, [](const session::Event &) {});
+  CHECK(one.config().request_id_base != 0);
+  CHECK(two.config().request_id_base != one.config().request_id_base);
+  CHECK((one.config().request_id_base & 0xffffffffu) == 0);
 }
 
 TEST_CASE("a changed recording does not replay identically") {
