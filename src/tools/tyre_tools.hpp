@@ -1,0 +1,61 @@
+// The tyre shop's tools for the LLM: the 13 of the original system (search, availability,
+// orders, fitting stations, slots, bookings, prices, knowledge base, operator transfer) plus
+// create_callback_request for after-hours transfers.
+//
+// What the tools guarantee whatever the LLM asks:
+// - the caller's own number (ToolContext::caller_number) replaces any phone the LLM passes;
+// - create_order_draft, confirm_order, book_fitting and cancel_fitting change nothing until the
+//   same request comes back with "confirmed": true after its summary was returned in this call
+//   (the summary is what the caller must hear and agree to);
+// - bookings fall between tomorrow and today + 21 days (Europe/Kyiv) and only at times that
+//   get_fitting_slots offered in this call;
+// - every mutating request carries ToolContext::idempotency_key to the store, so a repeated call
+//   does the work once;
+// - results are compact JSON with the ids the LLM needs and nothing meant to be read aloud that
+//   a caller could not say back.
+//
+// Threads: invoke() returns at once; the work runs on the one worker thread of the pack (shared
+// by all the tools one make_tyre_tools call returns) and results reach the sink from there.
+// cancel() drops the result of a read-only tool that has not delivered yet; side-effecting tools
+// are never cancelled. Per-call state (offered slots, summaries) is keyed by
+// ToolContext::call_id, so one pack may serve many calls; request ids, however, are compared
+// without the call, so sessions that share a pack should not cancel with colliding ids.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/result.hpp"
+#include "providers/provider.hpp"
+#include "store/store.hpp"
+
+namespace ca::tools {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct ToolPackOptions {
+  // "Now" for the booking window; system_clock when empty. Tests pass a fixed time.
+  std::function<TimePoint()> clock;
+  std::string time_zone = "Europe/Kyiv";
+  // Returns a message when the operators are not working at that time ("after hours"): then
+  // transfer_to_operator does not transfer and offers a callback instead. Empty: always open.
+  std::function<std::optional<std::string>(TimePoint)> after_hours;
+  // The knowledge base: (query, category) → {"total":N,"articles":[{"title","category","content"}]}.
+  // Empty: search_knowledge_base finds nothing.
+  std::function<Result<json::Value>(std::string query, std::string category)> knowledge;
+  int booking_days_ahead = 21;
+  size_t calls_remembered = 1024;  // per-call state kept for this many most recent calls
+};
+
+// The 14 tools, in the order of tyre_tool_names(), sharing one worker thread.
+std::vector<std::shared_ptr<providers::Tool>> make_tyre_tools(std::shared_ptr<store::TyreStore> store,
+                                                              ToolPackOptions options = {});
+
+const std::vector<std::string> &tyre_tool_names();
+
+}  // namespace ca::tools
