@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tools/tyre_tools.hpp"
+
 
 namespace ca::providers {
 
@@ -9,6 +11,9 @@ namespace {
 
 FactoryRegistry make_builtins() {
   FactoryRegistry r;
+  r.tools.emplace("tyre_shop", [](const FactoryArgs &a) {
+    return tools::make_tyre_tools_from_options(a.where + ": [tools." + a.name + "]", a.options);
+  });
   return r;
 }
 

@@ -18,8 +18,8 @@
 // by all the tools one make_tyre_tools call returns) and results reach the sink from there.
 // cancel() drops the result of a read-only tool that has not delivered yet; side-effecting tools
 // are never cancelled. Per-call state (offered slots, summaries) is keyed by
-// ToolContext::call_id, so one pack may serve many calls; request ids, however, are compared
-// without the call, so sessions that share a pack should not cancel with colliding ids.
+// ToolContext::call_id, so one pack may serve many calls (request ids are unique across the
+// sessions of a process, so cancel() by id is unambiguous).
 #pragma once
 
 #include <chrono>
@@ -57,5 +57,14 @@ std::vector<std::shared_ptr<providers::Tool>> make_tyre_tools(std::shared_ptr<st
                                                               ToolPackOptions options = {});
 
 const std::vector<std::string> &tyre_tool_names();
+
+// The pack as a configured plug-in, [tools.NAME] type = "tyre_shop":
+//   store = "shop.db"            the embedded store's SQLite file (created and seeded if missing)
+//   knowledge_base = "kb.db"     a file `callagent kb import` filled; absent: no knowledge tool hits
+//   language = "uk"              of the after-hours sentence
+//   working_hours = { timezone = "Europe/Kyiv", mon = { start = "09:00", end = "18:00" }, … }
+//                                absent: operators always available
+Result<std::vector<std::shared_ptr<providers::Tool>>> make_tyre_tools_from_options(const std::string &where,
+                                                                                  const json::Value &options);
 
 }  // namespace ca::tools
