@@ -73,6 +73,7 @@ const Key kKeys[] = {
     {"session", "echo_max_delay", Type::number, 0.02, 2, CA_FIELD(session.echo_max_delay)},
     {"session", "echo_canceller", Type::boolean, 0, 0, CA_FIELD(session.echo_canceller)},
     {"session", "pii_masking", Type::boolean, 0, 0, CA_FIELD(session.pii_masking)},
+    {"session", "speakable", Type::boolean, 0, 0, CA_FIELD(session.speakable)},
     {"session", "echo_canceller_tail", Type::number, 0.02, 1, CA_FIELD(session.echo_canceller_tail)},
     {"session", "stt", Type::string, 0, 0, CA_FIELD(session.stt)},
     {"session", "tts", Type::string, 0, 0, CA_FIELD(session.tts)},

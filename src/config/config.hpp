@@ -66,6 +66,7 @@ struct SessionSection {
   double echo_max_delay = 0.3;
   bool echo_canceller = false;   // speexdsp, before the VAD and the STT
   bool pii_masking = true;       // personal data reaches the LLM as placeholders
+  bool speakable = true;         // numbers, sizes, dates, prices in the LLM's text read out
   double echo_canceller_tail = 0.256;
   // The plug-ins a session uses when its host names none: names of [stt.NAME] … sections or of
   // plug-ins an integrator registered. Empty: the host must name them.

@@ -1,5 +1,7 @@
 #include "kb/kb_text.hpp"
 
+#include "text/lang.hpp"
+
 #include <algorithm>
 #include <array>
 #include <unordered_map>
@@ -327,29 +329,6 @@ std::string build_match_query(std::string_view query) {
   return out;
 }
 
-std::string detect_language(std::string_view text) {
-  size_t latin = 0, cyrillic = 0, uk = 0, ru = 0;
-  for (size_t i = 0; i < text.size();) {
-    const CodePoint cp = decode(text, i);
-    i += cp.length;
-    if (!cp.valid) continue;
-    const char32_t c = cp.value;
-    if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z')) {
-      ++latin;
-    } else if (is_cyrillic(c)) {
-      ++cyrillic;
-      // і ї є ґ (both cases)
-      if (c == 0x456 || c == 0x406 || c == 0x457 || c == 0x407 || c == 0x454 || c == 0x404 || c == 0x491 ||
-          c == 0x490)
-        ++uk;
-      // ы э ё ъ (both cases)
-      if (c == 0x44B || c == 0x42B || c == 0x44D || c == 0x42D || c == 0x451 || c == 0x401 || c == 0x44A ||
-          c == 0x42A)
-        ++ru;
-    }
-  }
-  if (latin > cyrillic) return "en";
-  return ru > uk ? "ru" : "uk";
-}
+std::string detect_language(std::string_view text) { return std::string(text::lang_code(text::detect_lang(text))); }
 
 }  // namespace ca::kb

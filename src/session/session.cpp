@@ -11,6 +11,8 @@
 
 #include "audio/frame.hpp"
 #include "session/text_utils.hpp"
+#include "text/lang.hpp"
+#include "text/speech.hpp"
 
 namespace ca::session {
 
@@ -400,6 +402,7 @@ void write_config(Writer &w, const SessionConfig &c, const Providers &p) {
   w.f64(c.echo.echo_return_loss_db);
   w.u8(c.echo_canceller ? 1 : 0);
   w.u8(c.pii_masking ? 1 : 0);
+  w.u8(c.speakable ? 1 : 0);
   w.i64(c.echo_canceller_tail);
   w.u8(static_cast<uint8_t>((p.stt ? 1 : 0) | (p.tts ? 2 : 0) | (p.llm ? 4 : 0)));
   w.u32(static_cast<uint32_t>(p.tools.size()));
@@ -474,6 +477,7 @@ bool read_config(Reader &r, SessionConfig &c, Providers &p) {
   c.echo.echo_return_loss_db = r.f64();
   c.echo_canceller = r.u8() != 0;
   c.pii_masking = r.u8() != 0;
+  c.speakable = r.u8() != 0;
   c.echo_canceller_tail = r.i64();
   const uint8_t present = r.u8();
   if (present & 1) p.stt = std::make_shared<InertStt>();
@@ -1527,6 +1531,12 @@ void Session::request_tts(Clause &c) {
   r.id = c.tts_id;
   r.text = c.text;
   r.language = cfg_.language;
+  if (c.kind == Kind::reply && cfg_.speakable) {
+    const text::Lang configured = text::parse_lang(cfg_.language);
+    const text::Lang lang = text::detect_lang(c.text, configured);
+    r.language = std::string(text::lang_code(lang));
+    r.text = text::speakable(c.text, lang);
+  }
   r.sample_rate = cfg_.sample_rate;
   if (rec_) note_action("tts.synthesize", r.text);
   providers_.tts->synthesize(r, mailbox_);

@@ -92,6 +92,10 @@ struct SessionConfig {
   // Phones, e-mails, cards and IBANs reach the LLM as placeholders ([PHONE_1]) and are put back in
   // tool arguments and in what the bot says (agent/pii_vault.hpp).
   bool pii_masking = true;
+  // The LLM's text is shaped for speech before synthesis (sizes, prices, dates, phone numbers and
+  // abbreviations read out in the clause's language; text/speech.hpp), and each reply clause is
+  // spoken in the language it is written in, so a caller answered in Russian hears a Russian voice.
+  bool speakable = true;
   Nanos echo_canceller_tail = millis(256);
 };
 

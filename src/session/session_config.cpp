@@ -38,6 +38,7 @@ SessionConfig from_config(const config::SessionSection &s) {
   c.echo.max_echo_delay = secs(s.echo_max_delay);
   c.echo_canceller = s.echo_canceller;
   c.pii_masking = s.pii_masking;
+  c.speakable = s.speakable;
   c.echo_canceller_tail = secs(s.echo_canceller_tail);
   return c;
 }

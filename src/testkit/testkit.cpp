@@ -176,6 +176,7 @@ Nanos ScriptedTts::duration_of(const std::string &text, double ms_per_char) {
 
 void ScriptedTts::synthesize(const providers::TtsRequest &r, std::shared_ptr<providers::TtsSink> sink) {
   texts_.push_back(r.text);
+  languages_.push_back(r.language);
   const providers::RequestId id = r.id;
   live_[id] = true;
   if (o_.fail) {

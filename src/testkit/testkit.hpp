@@ -122,6 +122,7 @@ class ScriptedTts final : public providers::TtsProvider {
   void synthesize(const providers::TtsRequest &r, std::shared_ptr<providers::TtsSink> sink) override;
   void cancel(providers::RequestId id) override;
   const std::vector<std::string> &texts() const { return texts_; }
+  const std::vector<std::string> &languages() const { return languages_; }  // of each request
   int cancelled() const { return cancelled_; }
   static Nanos duration_of(const std::string &text, double ms_per_char);
 
@@ -129,6 +130,7 @@ class ScriptedTts final : public providers::TtsProvider {
   Scheduler &s_;
   Options o_;
   std::vector<std::string> texts_;
+  std::vector<std::string> languages_;
   std::map<providers::RequestId, bool> live_;
   int cancelled_ = 0;
 };

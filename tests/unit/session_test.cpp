@@ -623,7 +623,7 @@ TEST_CASE("personal data reaches the LLM as placeholders and comes back for tool
   LlmReply second = reply("I found your order for [PHONE_1].");
   Rig rig(base_config(), caller, {first, second});
   auto tool = rig.add_tool("get_order_status", R"({"found":true,"contact":"0671234567"})", millis(100));
-  rig.run(seconds(12));
+  auto r = rig.run(seconds(12));
 
   REQUIRE(rig.llm->requests().size() == 2);
   CHECK(rig.llm->requests()[0].messages.back().text == "my number is [PHONE_1] check my order");
@@ -634,9 +634,9 @@ TEST_CASE("personal data reaches the LLM as placeholders and comes back for tool
   CHECK(m2.back().text == R"({"found":true,"contact":"[PHONE_1]"})");
   CHECK(m2[1].tool_calls.at(0).arguments_json == R"({"phone":"[PHONE_1]"})");
   // The caller hears the number, and the history keeps what was heard.
-  bool spoken = false;
-  for (const auto &t : rig.tts->texts()) spoken = spoken || t.find("067 123 45 67") != std::string::npos;
-  CHECK(spoken);
+  bool said = false;
+  for (const auto *e : r.all(T::bot_clause)) said = said || e->event.text == "I found your order for 067 123 45 67.";
+  CHECK(said);
   for (const auto &t : rig.tts->texts()) CHECK(t.find("[PHONE_") == std::string::npos);
   CHECK(history(rig).back().text == "I found your order for 067 123 45 67.");
 }
@@ -650,4 +650,18 @@ TEST_CASE("with masking off the LLM sees the text as said") {
   rig.run(seconds(8));
   REQUIRE(rig.llm->requests().size() == 1);
   CHECK(rig.llm->requests()[0].messages.back().text == "my number is 067 123 45 67");
+}
+
+TEST_CASE("the bot's text is read out: numbers as words, in the language of the clause") {
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(1200), "сколько стоит")};
+  Rig rig(base_config(), caller, {reply("Шина 205/55 R16 стоит 2150 грн.")});
+  auto r = rig.run(seconds(10));
+  const auto &texts = rig.tts->texts();
+  REQUIRE(texts.size() >= 2);
+  // The event and the history keep the digits; the synthesiser gets words, in Russian.
+  CHECK(r.all(T::bot_clause).back()->event.text == "Шина 205/55 R16 стоит 2150 грн.");
+  CHECK(texts.back().find("2150") == std::string::npos);
+  CHECK(texts.back().find("две тысячи сто пятьдесят") != std::string::npos);
+  CHECK(rig.tts->languages().back() == "ru");
 }

@@ -242,3 +242,19 @@ TEST_CASE("canonical_brand: spellings, mishears and inflections") {
   CHECK(ca::text::spoken_brand("michelin", Lang::ru) == "Мишлен");
   CHECK(ca::text::spoken_brand("Michelin", Lang::en).empty());
 }
+
+TEST_CASE("the language of a text from its letters, and from its words when the letters agree") {
+  using ca::text::Lang;
+  using ca::text::detect_lang;
+  CHECK(detect_lang("Шина коштує дві тисячі гривень") == Lang::uk);   // і
+  CHECK(detect_lang("Это стоит две тысячи") == Lang::ru);              // э
+  CHECK(detect_lang("Шина 205/55 R16 стоит 2150 грн.") == Lang::ru);   // no telling letter: "стоит"
+  CHECK(detect_lang("Скільки коштує шиномонтаж?") == Lang::uk);
+  CHECK(detect_lang("сколько стоит", Lang::uk) == Lang::ru);
+  CHECK(detect_lang("Добрий день") == Lang::uk);
+  CHECK(detect_lang("We have 12 in stock") == Lang::en);
+  CHECK(detect_lang("205/55 R16", Lang::ru) == Lang::en);  // a Latin letter and no Cyrillic
+  CHECK(detect_lang("2150", Lang::ru) == Lang::ru);         // no letters: the fallback
+  CHECK(detect_lang("Шина", Lang::ru) == Lang::ru);         // common to both: the fallback
+  CHECK(detect_lang("Шина", Lang::en) == Lang::uk);         // Cyrillic is never English
+}
