@@ -512,7 +512,8 @@ enum ca_event_type {
   CA_EVENT_CALLER_INTERIM = 1,     /* `text`: a recognition hypothesis */
   CA_EVENT_CALLER_TURN = 2,        /* `text`: the caller's committed turn */
   CA_EVENT_BOT_CLAUSE = 3,         /* `text`: a clause queued for speech */
-  CA_EVENT_BOT_HEARD = 4,          /* `text`: what the caller heard of the bot's reply */
+  CA_EVENT_BOT_HEARD = 4,          /* `text`: what the caller heard of the bot's reply: all of it
+                                      once played, or the part played before a barge-in */
   CA_EVENT_BARGE_IN_MUTED = 5,
   CA_EVENT_BARGE_IN_RESUMED = 6,
   CA_EVENT_BARGE_IN_COMMITTED = 7,

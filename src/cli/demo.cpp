@@ -72,7 +72,7 @@ int cmd_demo(int argc, char **argv) {
     so.host = "127.0.0.1";
     so.port = 0;
     so.max_calls = lo.calls + 16;
-    auto agent = make_agent("echo", "");
+    auto agent = make_agent("echo", "", config::Config{});
     std::_Exit(run_until_signal(so, std::move(agent->factory), 5.0, ready[1], 0));
   }
   ::close(ready[1]);

@@ -10,11 +10,32 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "host/call_journal.hpp"
 #include "host/session_agent.hpp"
+#include "net/http_server.hpp"
 
 namespace ca::cli {
 
-Result<Agent> make_agent(const std::string &name, const std::string &config_path) {
+namespace {
+
+// What the session agent owns besides its handlers; destroyed after the server has stopped, so
+// the journal's close() writes every record of every call (SIGTERM loses nothing).
+struct SessionHost {
+  std::shared_ptr<ca_engine_t> engine;
+  std::shared_ptr<host::CallJournal> journal;
+  std::shared_ptr<host::CallDetailsStore> details;
+  std::unique_ptr<net::HttpServer> http;
+  ~SessionHost() {
+    if (http) http->stop();
+    if (journal) {
+      if (auto r = journal->close(); !r) log::write(log::Level::error, {}, "journal", {{"error", r.error().message}});
+    }
+  }
+};
+
+}  // namespace
+
+Result<Agent> make_agent(const std::string &name, const std::string &config_path, const config::Config &config) {
   if (name == "echo") {
     return Agent{server::HandlerFactory([] { return std::make_unique<server::EchoHandler>(); }), nullptr};
   }
@@ -35,9 +56,37 @@ Result<Agent> make_agent(const std::string &name, const std::string &config_path
       return make_error(Errc::config, std::string("the session agent cannot start a call: ") + ca_last_error());
     }
     ca_session_destroy(trial);
+    auto keep = std::make_shared<SessionHost>();
+    keep->engine = engine;
     host::SessionAgentOptions o;
     o.engine = engine.get();
-    return Agent{host::make_session_agent(o), engine};
+    if (!config.journal.path.empty()) {
+      host::CallJournalOptions jo;
+      jo.path = config.journal.path;
+      jo.default_prompt = config.journal.default_prompt;
+      jo.journal.retention.turns_days = config.journal.turns_days;
+      jo.journal.retention.caller_anonymise_days = config.journal.caller_days;
+      auto j = host::CallJournal::open(jo);
+      if (!j) return make_error(Errc::config, "journal.path " + config.journal.path + ": " + j.error().message);
+      keep->journal = std::move(j).value();
+      o.observer = keep->journal;
+    }
+    if (!config.http.listen.empty()) {
+      net::HttpServerOptions ho;
+      std::string err;
+      if (!config::split_host_port(config.http.listen, ho.bind_address, ho.port, err)) {
+        return make_error(Errc::config, "http.listen: " + err);
+      }
+      keep->details = std::make_shared<host::CallDetailsStore>(static_cast<Nanos>(config.http.details_ttl * 1e9));
+      keep->http = std::make_unique<net::HttpServer>(ho);
+      host::add_call_details_routes(*keep->http, *keep->details, config.http.secret);
+      auto port = keep->http->start();
+      if (!port) return make_error(Errc::config, "http.listen " + config.http.listen + ": " + port.error().message);
+      log::write(log::Level::info, {}, "http endpoint listening",
+                 {{"address", ho.bind_address}, {"port", static_cast<int64_t>(*port)}});
+      o.details = keep->details;
+    }
+    return Agent{host::make_session_agent(o), keep};
   }
   return make_error(Errc::invalid_argument, "unknown agent \"" + name + "\" (available: echo, session)");
 }

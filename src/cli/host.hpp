@@ -18,7 +18,10 @@ struct Agent {
   server::HandlerFactory factory;
   std::shared_ptr<void> keep;  // e.g. the engine behind the session agent
 };
-Result<Agent> make_agent(const std::string &name, const std::string &config_path);
+// For "session", the configuration's [journal] and [http] sections add the call journal and the
+// call-details endpoint; `config` is the loaded configuration (its plug-in sections are built by
+// the engine from `config_path`).
+Result<Agent> make_agent(const std::string &name, const std::string &config_path, const config::Config &config);
 
 // Server options from the configuration's [server] and [log] sections.
 Result<server::ServerOptions> server_options(const config::Config &c);

@@ -78,7 +78,7 @@ int cmd_serve(int argc, char **argv) {
     std::fprintf(stderr, "callagent serve: server.listen %s\n", options.error().message.c_str());
     return 2;
   }
-  auto agent = make_agent(c.server.agent, args.has("config") ? *args.get("config") : std::string());
+  auto agent = make_agent(c.server.agent, args.has("config") ? *args.get("config") : std::string(), c);
   if (!agent) {
     std::fprintf(stderr, "callagent serve: %s\n", agent.error().message.c_str());
     return 2;

@@ -89,9 +89,26 @@ struct PluginSection {
 
 const char *kind_name(PluginSection::Kind k);
 
+// The call journal ([journal]); off unless a path is set.
+struct JournalSection {
+  std::string path;            // SQLite file; "": no journal
+  std::string default_prompt;  // a versioned prompt (`callagent prompts add`) calls run with
+  int turns_days = 90;         // transcripts and tool calls kept this long
+  int caller_days = 365;       // caller numbers anonymised after this
+};
+
+// The host's HTTP endpoint ([http]): call details from the dialplan, health.
+struct HttpSection {
+  std::string listen;          // "HOST:PORT"; "": off
+  std::string secret;          // required from the dialplan when set (CALLAGENT_HTTP_SECRET)
+  double details_ttl = 60;     // seconds call details wait for their call
+};
+
 struct Config {
   ServerSection server;
   LogSection log;
+  JournalSection journal;
+  HttpSection http;
   SessionSection session;
   std::vector<PluginSection> plugins;  // in file order
 };

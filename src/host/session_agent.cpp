@@ -70,6 +70,7 @@ class SessionAgent final : public server::CallHandler {
     ca_session_stats st{};
     st.struct_size = sizeof st;
     ca_session_get_stats(session_, &st);
+    if (o_->observer) o_->observer->on_call_end(uuid_, reason, st);
     log::write(log::Level::info, uuid_, "session ended",
                {{"turns", st.turns}, {"barge_ins", st.barge_ins}, {"llm_requests", st.llm_requests},
                 {"tool_calls", st.tool_calls}, {"foreign_rate_frames", foreign_frames_}});
@@ -79,14 +80,24 @@ class SessionAgent final : public server::CallHandler {
   bool ensure_session(int sample_rate) {
     if (session_ != nullptr) return true;
     if (failed_) return false;
+    CallObserver::Start start;
+    start.uuid = uuid_;
+    start.sample_rate = sample_rate;
+    start.system_prompt = o_->system_prompt;
+    if (o_->details) {
+      if (auto d = o_->details->take(uuid_, monotonic_now())) start.details = std::move(*d);
+    }
+    if (o_->observer) o_->observer->on_call_start(start);
     ca_session_params p{};
     ca_session_default_params(&p, sizeof p);
     p.call_id = uuid_.c_str();
     p.sample_rate = sample_rate;
+    p.caller_number = start.details.caller.c_str();
+    p.called_number = start.details.called.c_str();
     // "" leaves a field to the engine's configuration ([session] of ca_engine_load_config).
     auto or_null = [](const std::string &v) { return v.empty() ? nullptr : v.c_str(); };
     p.language = or_null(o_->language);
-    p.system_prompt = or_null(o_->system_prompt);
+    p.system_prompt = or_null(start.system_prompt);
     p.greeting = or_null(o_->greeting);
     p.stt = or_null(o_->stt);
     p.tts = or_null(o_->tts);
@@ -99,6 +110,11 @@ class SessionAgent final : public server::CallHandler {
     }
     const ca_status st = ca_session_create(o_->engine, &p, &session_);
     if (st != CA_OK) {
+      if (o_->observer) {
+        ca_session_stats none{};
+        none.struct_size = sizeof none;
+        o_->observer->on_call_end(uuid_, server::EndReason::protocol_error, none);
+      }
       failed_ = true;
       hangup_ = true;  // a call with no agent is ended, not left in silence
       log::write(log::Level::error, uuid_, "cannot create the session",
@@ -125,6 +141,7 @@ class SessionAgent final : public server::CallHandler {
 
   static void on_event(const ca_event *e, void *user_data) {
     auto *self = static_cast<SessionAgent *>(user_data);
+    if (self->o_->observer) self->o_->observer->on_event(self->uuid_, *e);
     switch (e->type) {
       case CA_EVENT_HANGUP_REQUESTED:
         self->hangup_ = true;

@@ -951,6 +951,19 @@ std::string Session::transfer_summary() const {
 }
 
 void Session::reply_finished(Nanos now) {
+  // The whole reply was played: it is the bot's turn as heard (a barge-in reports its part).
+  std::string all;
+  for (const auto &[req, text] : heard_) {
+    if (text.empty()) continue;
+    if (!all.empty()) all.push_back(' ');
+    all += text;
+  }
+  if (!all.empty()) {
+    Event e;
+    e.type = Event::Type::bot_heard;
+    e.text = std::move(all);
+    emit(std::move(e));
+  }
   heard_.clear();
   message_of_.clear();
   begin_listening(now);

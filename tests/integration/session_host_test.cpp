@@ -12,8 +12,16 @@
 #include <map>
 #include <mutex>
 
+#include <future>
+
 #include "core/log.hpp"
+#include "host/call_details.hpp"
+#include "host/call_journal.hpp"
 #include "host/session_agent.hpp"
+#include "journal/prompts.hpp"
+#include "net/event_loop.hpp"
+#include "net/http_client.hpp"
+#include "net/http_server.hpp"
 #include "server/audiosocket_server.hpp"
 #include "support/audiosocket_client.hpp"
 #include "support/signals.hpp"
@@ -73,7 +81,8 @@ struct Host {
   callagent::Engine engine;
   std::unique_ptr<server::Server> srv;
 
-  explicit Host(std::string record_dir = {}) {
+  explicit Host(std::string record_dir = {}, std::shared_ptr<host::CallObserver> observer = nullptr,
+                std::shared_ptr<host::CallDetailsStore> details = nullptr) {
     log::set_level(log::Level::error);
     REQUIRE(callagent::Engine::create(engine).ok());
     REQUIRE(engine.register_stt("instant", std::make_shared<InstantStt>()).ok());
@@ -87,6 +96,8 @@ struct Host {
     o.language = "en";
     o.greeting = "Hello.";  // 6 characters: 240 ms of tone
     o.record_dir = std::move(record_dir);
+    o.observer = std::move(observer);
+    o.details = std::move(details);
     server::ServerOptions so;
     so.host = "127.0.0.1";
     so.port = 0;
@@ -202,4 +213,80 @@ TEST_CASE("with a record directory every call is saved and replays bit-exactly")
   CHECK(r.frames_pulled >= 100);
   std::remove(path.c_str());
   ::rmdir(dir.c_str());
+}
+
+TEST_CASE("the dialplan's call details reach the session and the journal records the call") {
+  const std::string db = "/tmp/callagent-host-journal-" + std::to_string(::getpid()) + ".db";
+  std::remove(db.c_str());
+  {  // a versioned prompt the calls run with
+    auto d = journal::Db::open(db);
+    REQUIRE(d.ok());
+    journal::Prompts prompts(*d);
+    REQUIRE(prompts.add("shop", "You are the tyre shop's assistant.", "", 1).ok());
+  }
+  host::CallJournalOptions jo;
+  jo.path = db;
+  jo.default_prompt = "shop";
+  auto journal = host::CallJournal::open(jo);
+  REQUIRE(journal.ok());
+  auto details = std::make_shared<host::CallDetailsStore>(seconds(30));
+  net::HttpServer http;
+  host::add_call_details_routes(http, *details, "s3cret");
+  auto http_port = http.start();
+  REQUIRE(http_port.ok());
+
+  const std::string uuid = "5c7d2a10-8e3f-4b6a-9c1d-2e4f6a8b0c1d";
+  net::EventLoop loop;
+  net::HttpClient client(loop);
+  auto post = [&](const std::string &secret, const std::string &body) {
+    std::promise<net::HttpResult> done;
+    net::HttpRequest r;
+    r.method = "POST";
+    r.url = "http://127.0.0.1:" + std::to_string(*http_port) + "/v1/calls/" + uuid;
+    r.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    if (!secret.empty()) r.headers.push_back({"Authorization", "Bearer " + secret});
+    r.body = body;
+    net::HttpCallbacks cb;
+    cb.on_complete = [&](const net::HttpResult &res) { done.set_value(res); };
+    client.request(std::move(r), std::move(cb));
+    return done.get_future().get();
+  };
+  CHECK(post("wrong", "caller=%2B380671234567").status == 401);
+  CHECK(details->size() == 0);
+  // As Asterisk's CURL() posts it.
+  const auto stored = post("s3cret", "caller=%2B380671234567&called=100&channel=PJSIP%2Ftrunk-0001&tenant=shop1");
+  CHECK(stored.status == 204);
+  CHECK(details->size() == 1);
+
+  {
+    Host h({}, *journal, details);
+    test::Client c(h.srv->port());
+    REQUIRE(c.send_uuid(uuid));
+    converse(c, 8000, 150, 25, 75);  // "hello" → "Hi, how can I help?"
+    const uint8_t zero = '0';
+    REQUIRE(c.send_msg(as::kind::dtmf, {&zero, 1}));
+    c.drain_until_eof(seconds(8));
+  }
+  CHECK(details->size() == 0);  // taken by the call
+  REQUIRE((*journal)->close().ok());
+
+  auto d = journal::Db::open(db);
+  REQUIRE(d.ok());
+  auto call = journal::get_call(*d, uuid);
+  REQUIRE(call.ok());
+  CHECK(call->call.info.caller_number == "+380671234567");
+  CHECK(call->call.info.called_number == "100");
+  CHECK(call->call.info.channel == "PJSIP/trunk-0001");
+  CHECK(call->call.info.tenant == "shop1");
+  CHECK(call->call.info.prompt_name == "shop");
+  CHECK(call->call.info.prompt_version == 1);
+  REQUIRE(call->call.outcome.has_value());
+  CHECK(*call->call.outcome == journal::Outcome::transferred);
+  REQUIRE(call->turns.size() >= 2);
+  CHECK(call->turns[0].speaker == journal::Speaker::caller);
+  CHECK(call->turns[0].text == "hello");
+  CHECK(call->turns[1].speaker == journal::Speaker::bot);
+  CHECK(call->turns[1].text == "Hi, how can I help?");
+  CHECK(call->turns[1].timeline["turn"].as_int() == 1);
+  std::remove(db.c_str());
 }
