@@ -684,6 +684,14 @@ CA_API ca_status ca_session_process(ca_session_t *session, int64_t now_ns);
 CA_API int64_t ca_session_next_deadline(const ca_session_t *session);
 
 /*
+ * Non-zero while the session awaits a plug-in result: the last final of a finished STT stream, an
+ * LLM round, a tool, or a synthesis; 0 otherwise and for NULL. A host that plays a recording
+ * faster than real time can skip ahead while it is 0 and keep real time while it is not, so the
+ * plug-ins' real latencies still count. Owning thread.
+ */
+CA_API int ca_session_waiting(const ca_session_t *session);
+
+/*
  * The next outbound frame: `n` must be the frame size (sample_rate / 50). Fills `out`; when
  * there is nothing to play it is zeroed and *has_audio is 0, else *has_audio is 1 (`has_audio`
  * may be NULL). May emit events. Owning thread.

@@ -494,6 +494,13 @@ ca_status ca_session_get_stats(const ca_session_t *session, ca_session_stats *st
 }
 }
 
+int ca_session_waiting(const ca_session_t *session) {
+  if (session == nullptr) return 0;
+  int out = 0;
+  guarded_void("ca_session_waiting", [&] { out = from(session)->core->waiting_for_plugins() ? 1 : 0; });
+  return out;
+}
+
 ca_status ca_engine_load_config(ca_engine_t *engine, const char *path) {
   static constexpr const char *kWhere = "ca_engine_load_config";
   return guarded(kWhere, [&]() -> ca_status {

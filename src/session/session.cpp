@@ -805,6 +805,19 @@ void Session::process(Nanos now) {
   pump_tts();
 }
 
+bool Session::waiting_for_plugins() const {
+  if (state_ == State::ended) return false;
+  if (stt_id_ != 0 && stt_finishing_) return true;
+  if (llm_id_ != 0 && !llm_done_) return true;
+  for (const auto &[id, run] : tools_) {
+    if (!run->done) return true;
+  }
+  for (const auto &c : clauses_) {
+    if (c->requested && !c->tts_done) return true;
+  }
+  return false;
+}
+
 Nanos Session::next_deadline() const {
   if (state_ == State::ended) return kNever;
   if (state_ == State::idle) return now_;

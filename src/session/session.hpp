@@ -173,6 +173,9 @@ class Session {
   void push_transfer_result(bool ok);
   void process(Nanos now);
   // When process() must run next; INT64_MAX when only new input can change anything.
+  // True while a plug-in result is awaited: an STT stream's last final, an LLM round, a tool, a
+  // synthesis. A host that runs a recording faster than real time keeps real time only then.
+  bool waiting_for_plugins() const;
   Nanos next_deadline() const;
   // Fills `out` (20 ms at the call's rate). False: silence (out is zeroed).
   bool pull(std::span<int16_t> out);

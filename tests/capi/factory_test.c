@@ -203,6 +203,9 @@ int main(void) {
   EXPECT(ca_session_create(engine, &p, &s) == CA_OK);
   EXPECT(ca_session_process(s, 0) == CA_OK);
   EXPECT(strcmp(spoken, "voice:Hello from the configuration.") == 0);
+  /* The voice never answers: the session is waiting for a plug-in. */
+  EXPECT(ca_session_waiting(s) == 1);
+  EXPECT(ca_session_waiting(NULL) == 0);
 
   /* An application's own registration of a configured name is refused on reload. */
   EXPECT(register_plugins(engine, "mine", stt_open, tts_synth, llm_start) == CA_OK);
