@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "providers/espeak/espeak_tts.hpp"
 #include "tools/tyre_tools.hpp"
 
 
@@ -11,6 +12,7 @@ namespace {
 
 FactoryRegistry make_builtins() {
   FactoryRegistry r;
+  r.tts["espeak"] = make_espeak_tts;
   r.tools.emplace("tyre_shop", [](const FactoryArgs &a) {
     return tools::make_tyre_tools_from_options(a.where + ": [tools." + a.name + "]", a.options);
   });
