@@ -7,6 +7,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
+int cmd_call(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_prompts(int argc, char **argv);
 

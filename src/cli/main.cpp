@@ -18,6 +18,7 @@ constexpr const char *kUsage =
     "  demo        the main job: a host on loopback and callers ringing it\n"
     "  bench       load tools: `callagent bench audiosocket` drives many calls at a host\n"
     "  replay      replay a recorded session and check it does exactly the same\n"
+    "  call        a whole call over a caller's recording, offline: transcript, latencies, the bot's audio\n"
     "  journal     the call journal: list calls, show one, export as JSON or CSV\n"
     "  prompts     prompt versions and A/B tests, and the report comparing variants\n"
     "  kb          the knowledge base: `callagent kb import DIR`, `callagent kb search \"...\"`\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv) {
   if (cmd == "demo") return ca::cli::cmd_demo(argc, argv);
   if (cmd == "replay") return ca::cli::cmd_replay(argc, argv);
   if (cmd == "kb") return ca::cli::cmd_kb(argc, argv);
+  if (cmd == "call") return ca::cli::cmd_call(argc, argv);
   if (cmd == "journal") return ca::cli::cmd_journal(argc, argv);
   if (cmd == "prompts") return ca::cli::cmd_prompts(argc, argv);
   std::fprintf(stderr, "callagent: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
