@@ -1,5 +1,6 @@
-// callagent demo: the README's main job. Until the offline speech pipeline exists it is the
-// AudioSocket host with the echo agent, in a child process, and the load generator ringing it.
+// callagent demo --load: the AudioSocket host with the echo agent, in a child process, and the
+// load generator ringing it (the transport's load check; `callagent demo` itself is the speech
+// call of demo_call.cpp).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ const std::vector<OptionSpec> kDemoOptions = {
     {"seconds", "S", "seconds each call lasts (default 10)"},
     {"rate", "HZ", "8000 or 16000 (default 8000)"},
     {"json", "", "print the load report as JSON"},
+    {"load", "", "this mode (see `callagent demo --help` for the speech call)"},
     {"help", "", "this text"},
 };
 
@@ -33,14 +35,14 @@ constexpr const char *kDemoDescription =
 
 }  // namespace
 
-int cmd_demo(int argc, char **argv) {
+int cmd_demo_load(int argc, char **argv) {
   Args args;
   if (!args.parse(argc, argv, 2, kDemoOptions)) {
     std::fprintf(stderr, "callagent demo: %s (see --help)\n", args.error().c_str());
     return 2;
   }
   if (args.has("help")) {
-    std::fputs(format_help("callagent demo [options]", kDemoDescription, kDemoOptions).c_str(), stdout);
+    std::fputs(format_help("callagent demo --load [options]", kDemoDescription, kDemoOptions).c_str(), stdout);
     return 0;
   }
   loadgen::Options lo;
