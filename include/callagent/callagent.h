@@ -485,6 +485,16 @@ CA_API ca_status ca_engine_register_factory(ca_engine_t *engine, int kind, const
  */
 CA_API ca_status ca_engine_load_config(ca_engine_t *engine, const char *path);
 
+/*
+ * Synthesises the session's fixed phrases — the greeting, fillers, wait, silence-ladder, transfer
+ * and farewell phrases of the configured language ([session] language and greeting) — at
+ * `sample_rate` with every TTS plug-in of the engine that keeps a phrase cache (the library's own
+ * TTS types do), so the first calls find them ready. Waits up to `timeout_ms` (0: returns at once,
+ * the work goes on). CA_ERR_TIMEOUT when not all were done in time (they still complete later);
+ * CA_OK otherwise, also when no plug-in has a cache. Not on a session's thread: it may wait.
+ */
+CA_API ca_status ca_engine_prewarm(ca_engine_t *engine, int sample_rate, int timeout_ms);
+
 /* ============================================================================================
  * Session: one phone call
  * ========================================================================================== */

@@ -1,6 +1,7 @@
 // The session through the C ABI: params to SessionConfig, the event trampoline, and the owning-
 // thread verbs with the checks the header promises.
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cstddef>
 #include <cstdio>
@@ -11,6 +12,8 @@
 #include <string>
 
 #include "capi/capi_internal.hpp"
+#include "session/phrases.hpp"
+#include "providers/tts_cache.hpp"
 #include "config/config.hpp"
 #include "session/replay.hpp"
 #include "session/session_config.hpp"
@@ -492,6 +495,51 @@ ca_status ca_session_get_stats(const ca_session_t *session, ca_session_stats *st
     return ca::capi::copy_stats(from(session)->core->stats(), stats, kWhere);
   });
 }
+}
+
+ca_status ca_engine_prewarm(ca_engine_t *engine, int sample_rate, int timeout_ms) {
+  static constexpr const char *kWhere = "ca_engine_prewarm";
+  return guarded(kWhere, [&]() -> ca_status {
+    if (engine == nullptr) return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "engine is NULL");
+    if (sample_rate < 8000 || sample_rate > 48000 || timeout_ms < 0) {
+      return fail(CA_ERR_INVALID_ARGUMENT, kWhere, "sample_rate must be 8000..48000 and timeout_ms >= 0");
+    }
+    ca::capi::Engine *e = ca::capi::from(engine);
+    std::string language = "uk", greeting;
+    std::vector<std::shared_ptr<ca::providers::CachedTts>> caches;
+    {
+      std::lock_guard lock(e->mu);
+      if (e->session_defaults) {
+        language = e->session_defaults->language;
+        greeting = e->session_defaults->greeting;
+      }
+      for (const auto &[name, tts] : e->tts) {
+        if (auto c = std::dynamic_pointer_cast<ca::providers::CachedTts>(tts)) caches.push_back(std::move(c));
+      }
+    }
+    const ca::session::Phrases &ph = ca::session::default_phrases(language);
+    std::vector<ca::providers::PrewarmPhrase> phrases;
+    auto add = [&](const std::string &text) {
+      if (!text.empty()) phrases.push_back({text, language, {}});
+    };
+    add(greeting.empty() ? ph.greeting : greeting);
+    for (const std::string *t : {&ph.reprompt, &ph.reprompt_confirm, &ph.still_there, &ph.farewell,
+                                 &ph.max_duration_farewell, &ph.tool_wait, &ph.transfer, &ph.transfer_failed,
+                                 &ph.llm_error, &ph.not_heard}) {
+      add(*t);
+    }
+    for (const std::string &f : ph.fillers) add(f);
+    std::vector<std::shared_ptr<ca::providers::TtsPrewarm>> runs;
+    for (const auto &c : caches) runs.push_back(c->prewarm(phrases, sample_rate));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (const auto &r : runs) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (!r->wait_for(std::max(left, std::chrono::milliseconds(0)))) {
+        return timeout_ms == 0 ? CA_OK : fail(CA_ERR_TIMEOUT, kWhere, "the phrases are still being synthesised");
+      }
+    }
+    return CA_OK;
+  });
 }
 
 int ca_session_waiting(const ca_session_t *session) {

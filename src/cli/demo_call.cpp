@@ -320,6 +320,7 @@ int cmd_demo(int argc, char **argv) {
     return 1;
   }
   std::shared_ptr<ca_engine_t> engine(raw, ca_engine_destroy);
+  ca_engine_prewarm(engine.get(), kRate, 30000);
   host::CallJournalOptions jo;
   jo.path = dir + "/callagent-journal.db";
   auto journal = host::CallJournal::open(jo);

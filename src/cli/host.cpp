@@ -56,6 +56,8 @@ Result<Agent> make_agent(const std::string &name, const std::string &config_path
       return make_error(Errc::config, std::string("the session agent cannot start a call: ") + ca_last_error());
     }
     ca_session_destroy(trial);
+    // The fixed phrases into the phrase caches, at both telephone rates, while the host starts.
+    for (int rate : {8000, 16000}) ca_engine_prewarm(engine.get(), rate, 0);
     auto keep = std::make_shared<SessionHost>();
     keep->engine = engine;
     host::SessionAgentOptions o;
