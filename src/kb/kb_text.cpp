@@ -1,5 +1,6 @@
 #include "kb/kb_text.hpp"
 
+#include "core/utf8.hpp"
 #include "text/lang.hpp"
 
 #include <algorithm>
@@ -11,55 +12,9 @@ namespace ca::kb {
 
 namespace {
 
-struct CodePoint {
-  char32_t value = 0;
-  size_t length = 1;
-  bool valid = false;
-};
-
-CodePoint decode(std::string_view s, size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  if (lead < 0x80) return {lead, 1, true};
-  size_t len = 0;
-  char32_t cp = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    len = 2;
-    cp = lead & 0x1Fu;
-  } else if ((lead & 0xF0) == 0xE0) {
-    len = 3;
-    cp = lead & 0x0Fu;
-  } else if ((lead & 0xF8) == 0xF0) {
-    len = 4;
-    cp = lead & 0x07u;
-  } else {
-    return {lead, 1, false};
-  }
-  if (i + len > s.size()) return {lead, 1, false};
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {lead, 1, false};
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  return {cp, len, true};
-}
-
-void append_utf8(std::string &out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+using utf8::CodePoint;
+using utf8::decode;
+inline void append_utf8(std::string &out, char32_t cp) { utf8::append(out, cp); }
 
 char32_t fold(char32_t c) {
   if (c >= U'A' && c <= U'Z') return c + 0x20;

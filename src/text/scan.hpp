@@ -9,45 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.hpp"
+
 namespace ca::text::detail {
 
-struct CodePoint {
-  char32_t value = 0;
-  uint32_t length = 1;
-  bool valid = false;
-};
+using CodePoint = utf8::CodePoint;
+using utf8::decode;
 
-// One code point at s[i]; an invalid or truncated sequence is one invalid byte.
-inline CodePoint decode(std::string_view s, size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  if (lead < 0x80) return {lead, 1, true};
-  uint32_t len = 0;
-  char32_t cp = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    len = 2;
-    cp = lead & 0x1Fu;
-  } else if ((lead & 0xF0) == 0xE0) {
-    len = 3;
-    cp = lead & 0x0Fu;
-  } else if ((lead & 0xF8) == 0xF0) {
-    len = 4;
-    cp = lead & 0x07u;
-  } else {
-    return {lead, 1, false};
-  }
-  if (i + len > s.size()) return {lead, 1, false};
-  for (uint32_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {lead, 1, false};
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  // Overlong forms ("C0 B0" for '0') and surrogates are invalid: one byte each.
-  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {lead, 1, false};
-  return {cp, len, true};
-}
-
-void append_utf8(std::string &out, char32_t cp);
+inline void append_utf8(std::string &out, char32_t cp) { utf8::append(out, cp); }
 
 // ASCII, Latin-1, Latin Extended-A (ę, ł …) and Cyrillic; everything else unchanged.
 char32_t to_lower(char32_t c);
