@@ -8,6 +8,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_prompts(int argc, char **argv);
 

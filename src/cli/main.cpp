@@ -21,6 +21,7 @@ constexpr const char *kUsage =
     "  call        a whole call over a caller's recording, offline: transcript, latencies, the bot's audio\n"
     "  journal     the call journal: list calls, show one, export as JSON or CSV\n"
     "  prompts     prompt versions and A/B tests, and the report comparing variants\n"
+    "  store       the tyre store as a REST API: `callagent store serve --listen HOST:PORT`\n"
     "  kb          the knowledge base: `callagent kb import DIR`, `callagent kb search \"...\"`\n"
     "\n"
     "  --version   print the version\n"
@@ -48,6 +49,7 @@ int main(int argc, char **argv) {
   if (cmd == "replay") return ca::cli::cmd_replay(argc, argv);
   if (cmd == "kb") return ca::cli::cmd_kb(argc, argv);
   if (cmd == "call") return ca::cli::cmd_call(argc, argv);
+  if (cmd == "store") return ca::cli::cmd_store(argc, argv);
   if (cmd == "journal") return ca::cli::cmd_journal(argc, argv);
   if (cmd == "prompts") return ca::cli::cmd_prompts(argc, argv);
   std::fprintf(stderr, "callagent: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);

@@ -60,7 +60,16 @@ const std::vector<std::string> &tyre_tool_names();
 
 // The pack as a configured plug-in, [tools.NAME] type = "tyre_shop":
 //   store = "shop.db"            the embedded store's SQLite file (created and seeded if missing)
+//   store_url = "http://host:8085/api/v1"
+//                                instead of `store`: the shop's REST API (store/rest_store.hpp), e.g.
+//                                `callagent store serve`; one HTTP client and event loop for the pack
+//   store_token = "…"            its Bearer token; absent: $CALLAGENT_STORE_TOKEN; neither: none
+//   store_timeout = 5            seconds per store call, retries included
 //   knowledge_base = "kb.db"     a file `callagent kb import` filled; absent: no knowledge tool hits
+//   embed_url = "https://api.openai.com", embed_model = "text-embedding-3-small",
+//   embed_dimensions = 1536      the embeddings the knowledge base was imported with (kb import
+//                                --embed-url …), for fused keyword + vector search; key from
+//                                $OPENAI_API_KEY; without embed_dimensions it is asked of the service
 //   language = "uk"              of the after-hours sentence
 //   working_hours = { timezone = "Europe/Kyiv", mon = { start = "09:00", end = "18:00" }, … }
 //                                absent: operators always available
