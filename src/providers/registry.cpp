@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "agent/rule_agent/rule_agent.hpp"
 #include "providers/espeak/espeak_tts.hpp"
+#include "text/lang.hpp"
 #include "tools/tyre_tools.hpp"
 
 
@@ -10,9 +12,32 @@ namespace ca::providers {
 
 namespace {
 
+// [llm.NAME] type = "rule_based": language = "uk" | "ru" | "en" (when the caller's words do not
+// tell), time_zone = "Europe/Kyiv" (what "tomorrow" means).
+Result<std::shared_ptr<LlmProvider>> make_rule_agent(const FactoryArgs &a) {
+  if (auto ok = check_option_keys(a, {"language", "time_zone"}); !ok) return ok.error();
+  agent::RuleAgentOptions o;
+  if (const json::Value *lang = a.options.find("language")) {
+    const std::string_view tag = lang->str();
+    if (!lang->is_string() || (tag != "uk" && tag != "ru" && tag != "en")) {
+      return make_error(Errc::config, a.where + ": " + a.name + ": language must be \"uk\", \"ru\" or \"en\"");
+    }
+    o.language = text::parse_lang(tag);
+  }
+  if (const json::Value *tz = a.options.find("time_zone")) {
+    if (!tz->is_string() || tz->str().empty()) {
+      return make_error(Errc::config, a.where + ": " + a.name + ": time_zone must be an IANA zone name");
+    }
+    o.time_zone = std::string(tz->str());
+  }
+  o.clock = [] { return std::chrono::system_clock::now(); };
+  return std::shared_ptr<LlmProvider>(std::make_shared<agent::RuleAgent>(std::move(o)));
+}
+
 FactoryRegistry make_builtins() {
   FactoryRegistry r;
   r.tts["espeak"] = make_espeak_tts;
+  r.llm.emplace("rule_based", make_rule_agent);
   r.tools.emplace("tyre_shop", [](const FactoryArgs &a) {
     return tools::make_tyre_tools_from_options(a.where + ": [tools." + a.name + "]", a.options);
   });

@@ -5,7 +5,7 @@ set -euo pipefail
 checked=0
 for obj in "$@"; do
   case "$obj" in
-    */session/*.o|*/agent/*.o) ;;
+    */callagent_objects.dir/session/*.o|*/callagent_objects.dir/agent/*.o) ;;
     *) continue ;;
   esac
   checked=$((checked + 1))
