@@ -3,5 +3,10 @@
 
 #include <pybind11/pybind11.h>
 
+#include <callagent/callagent.h>
+
 // Engine, Session, plug-ins written in Python and their sinks (engine.cpp).
 void bind_engine(pybind11::module_ &m);
+
+// A turn's timeline as a dict of its fields (engine.cpp).
+pybind11::dict timeline_dict(const ca_turn_timeline &t);

@@ -171,19 +171,7 @@ py::dict event_dict(const callagent::Event &e) {
   d["ok"] = e.ok;
   d["recoverable"] = e.recoverable;
   d["time_ns"] = e.time_ns;
-  if (e.timeline != nullptr) {
-    const ca_turn_timeline &t = *e.timeline;
-    py::dict tl;
-    tl["turn"] = t.turn;
-    tl["speech_end_ns"] = t.speech_end_ns;
-    tl["stt_final_ns"] = t.stt_final_ns;
-    tl["llm_request_ns"] = t.llm_request_ns;
-    tl["llm_first_token_ns"] = t.llm_first_token_ns;
-    tl["first_clause_ns"] = t.first_clause_ns;
-    tl["tts_first_audio_ns"] = t.tts_first_audio_ns;
-    tl["first_frame_ready_ns"] = t.first_frame_ready_ns;
-    d["timeline"] = tl;
-  }
+  if (e.timeline != nullptr) d["timeline"] = timeline_dict(*e.timeline);
   return d;
 }
 
@@ -271,6 +259,19 @@ class PySession {
 };
 
 }  // namespace
+
+py::dict timeline_dict(const ca_turn_timeline &t) {
+  py::dict tl;
+  tl["turn"] = t.turn;
+  tl["speech_end_ns"] = t.speech_end_ns;
+  tl["stt_final_ns"] = t.stt_final_ns;
+  tl["llm_request_ns"] = t.llm_request_ns;
+  tl["llm_first_token_ns"] = t.llm_first_token_ns;
+  tl["first_clause_ns"] = t.first_clause_ns;
+  tl["tts_first_audio_ns"] = t.tts_first_audio_ns;
+  tl["first_frame_ready_ns"] = t.first_frame_ready_ns;
+  return tl;
+}
 
 void bind_engine(py::module_ &m) {
   py::class_<callagent::SttParams>(m, "SttParams", "How a recognition stream should work (ca_stt_params).")

@@ -139,19 +139,7 @@ class Simulator {
       d["detail"] = e.detail;
       d["state"] = ca_state_name(e.state);
       d["ok"] = e.ok != 0;
-      if (e.timeline) {
-        const ca_turn_timeline &t = *e.timeline;
-        py::dict tl;
-        tl["turn"] = t.turn;
-        tl["speech_end_ns"] = t.speech_end_ns;
-        tl["stt_final_ns"] = t.stt_final_ns;
-        tl["llm_request_ns"] = t.llm_request_ns;
-        tl["llm_first_token_ns"] = t.llm_first_token_ns;
-        tl["first_clause_ns"] = t.first_clause_ns;
-        tl["tts_first_audio_ns"] = t.tts_first_audio_ns;
-        tl["first_frame_ready_ns"] = t.first_frame_ready_ns;
-        d["timeline"] = tl;
-      }
+      if (e.timeline) d["timeline"] = timeline_dict(*e.timeline);
       out.append(d);
     }
     return out;
