@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define CALLAGENT_VERSION_MAJOR 0
-#define CALLAGENT_VERSION_MINOR 1
+#define CALLAGENT_VERSION_MINOR 2
 #define CALLAGENT_VERSION_PATCH 0
 #define CALLAGENT_VERSION \
   (CALLAGENT_VERSION_MAJOR * 10000 + CALLAGENT_VERSION_MINOR * 100 + CALLAGENT_VERSION_PATCH)
@@ -424,7 +424,7 @@ CA_API ca_status ca_engine_register_llm(ca_engine_t *engine, const char *name, c
 /* A tool's name is vtable->name; the same rules apply. */
 CA_API ca_status ca_engine_register_tool(ca_engine_t *engine, const ca_tool_vtable *vtable);
 
-/* ---- factories: plug-ins built from configuration ---- */
+/* ---- factories: plug-ins built from configuration (since 0.2) ---- */
 
 /* The kinds of plug-in. */
 enum ca_plugin_kind { CA_PLUGIN_STT = 0, CA_PLUGIN_TTS = 1, CA_PLUGIN_LLM = 2, CA_PLUGIN_TOOL = 3 };
@@ -486,7 +486,7 @@ CA_API ca_status ca_engine_register_factory(ca_engine_t *engine, int kind, const
 CA_API ca_status ca_engine_load_config(ca_engine_t *engine, const char *path);
 
 /*
- * Synthesises the session's fixed phrases — the greeting, fillers, wait, silence-ladder, transfer
+ * Since 0.2. Synthesises the session's fixed phrases — the greeting, fillers, wait, silence-ladder, transfer
  * and farewell phrases of the configured language ([session] language and greeting) — at
  * `sample_rate` with every TTS plug-in of the engine that keeps a phrase cache (the library's own
  * TTS types do), so the first calls find them ready. Waits up to `timeout_ms` (0: returns at once,
@@ -694,7 +694,7 @@ CA_API ca_status ca_session_process(ca_session_t *session, int64_t now_ns);
 CA_API int64_t ca_session_next_deadline(const ca_session_t *session);
 
 /*
- * Non-zero while the session awaits a plug-in result: the last final of a finished STT stream, an
+ * Since 0.2. Non-zero while the session awaits a plug-in result: the last final of a finished STT stream, an
  * LLM round, a tool, or a synthesis; 0 otherwise and for NULL. A host that plays a recording
  * faster than real time can skip ahead while it is 0 and keep real time while it is not, so the
  * plug-ins' real latencies still count. Owning thread.

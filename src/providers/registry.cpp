@@ -4,6 +4,7 @@
 
 #include "agent/rule_agent/rule_agent.hpp"
 #include "providers/espeak/espeak_tts.hpp"
+#include "providers/pocketsphinx/sphinx_stt.hpp"
 #include "text/lang.hpp"
 #include "tools/tyre_tools.hpp"
 
@@ -37,6 +38,7 @@ Result<std::shared_ptr<LlmProvider>> make_rule_agent(const FactoryArgs &a) {
 FactoryRegistry make_builtins() {
   FactoryRegistry r;
   r.tts["espeak"] = make_espeak_tts;
+  r.stt["pocketsphinx"] = make_sphinx_stt;
   r.llm.emplace("rule_based", make_rule_agent);
   r.tools.emplace("tyre_shop", [](const FactoryArgs &a) {
     return tools::make_tyre_tools_from_options(a.where + ": [tools." + a.name + "]", a.options);
