@@ -1,5 +1,6 @@
 #include "audio/wav.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cmath>
@@ -226,6 +227,14 @@ Result<WavAudio> read_wav_file(const std::string &path) {
   auto r = read_wav(bytes);
   if (!r) return make_error(r.error().code, r.error().message + " (" + path + ")");
   return r;
+}
+
+std::vector<int16_t> interleave_stereo(std::span<const int16_t> left, std::span<const int16_t> right) {
+  const size_t n = std::max(left.size(), right.size());
+  std::vector<int16_t> out(2 * n, 0);
+  for (size_t k = 0; k < left.size(); ++k) out[2 * k] = left[k];
+  for (size_t k = 0; k < right.size(); ++k) out[2 * k + 1] = right[k];
+  return out;
 }
 
 std::vector<int16_t> to_mono(const WavAudio &audio) {

@@ -36,6 +36,10 @@ Result<WavAudio> read_wav_file(const std::string &path);
 // Averages the channels of each frame (rounding toward zero). A mono input is returned as is.
 std::vector<int16_t> to_mono(const WavAudio &audio);
 
+// Two mono signals as one stereo stream (left, right), as long as the longer; the shorter is
+// padded with silence. A call written as caller left, bot right.
+std::vector<int16_t> interleave_stereo(std::span<const int16_t> left, std::span<const int16_t> right);
+
 // A canonical 44-byte-header PCM16 file. `interleaved` should hold whole frames of `channels`
 // samples (channels < 1 is written as 1). Audio too long for 32-bit sizes gets 0xFFFFFFFF sizes,
 // the streaming convention read_wav understands.

@@ -276,12 +276,7 @@ int cmd_call(int argc, char **argv) {
 
   caller.resize(bot.size(), 0);
   if (auto path = args.get("out")) {
-    std::vector<int16_t> stereo(bot.size() * 2);
-    for (size_t k = 0; k < bot.size(); ++k) {
-      stereo[2 * k] = caller[k];
-      stereo[2 * k + 1] = bot[k];
-    }
-    if (auto w = audio::write_wav_file(*path, rate, 2, stereo); !w) {
+    if (auto w = audio::write_wav_file(*path, rate, 2, audio::interleave_stereo(caller, bot)); !w) {
       std::fprintf(stderr, "callagent call: %s: %s\n", path->c_str(), w.error().message.c_str());
       status = 1;
     }

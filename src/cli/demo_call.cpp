@@ -361,15 +361,8 @@ int cmd_demo(int argc, char **argv) {
 
   // The call as the caller's phone would record it.
   const std::string out = args.get("out").value_or("demo-call.wav");
-  std::vector<int16_t> left = caller.sent(), right = caller.received();
-  const size_t n = std::max(left.size(), right.size());
-  left.resize(n, 0);
-  right.resize(n, 0);
-  std::vector<int16_t> stereo(2 * n);
-  for (size_t k = 0; k < n; ++k) {
-    stereo[2 * k] = left[k];
-    stereo[2 * k + 1] = right[k];
-  }
+  const std::vector<int16_t> stereo = audio::interleave_stereo(caller.sent(), caller.received());
+  const size_t n = stereo.size() / 2;
   if (auto w = audio::write_wav_file(out, kRate, 2, stereo); !w) {
     std::fprintf(stderr, "callagent demo: %s: %s\n", out.c_str(), w.error().message.c_str());
   }

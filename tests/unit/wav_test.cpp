@@ -407,3 +407,10 @@ TEST_CASE("garbage never crashes") {
   }
   CHECK(parsed > 0);  // the mutations do not all break the file
 }
+
+TEST_CASE("two mono signals interleave into stereo, the shorter padded with silence") {
+  const std::vector<int16_t> left{1, 2, 3}, right{-1};
+  const auto s = ca::audio::interleave_stereo(left, right);
+  CHECK(s == std::vector<int16_t>{1, -1, 2, 0, 3, 0});
+  CHECK(ca::audio::interleave_stereo({}, {}).empty());
+}
