@@ -1,6 +1,7 @@
 #include "core/log.hpp"
 
 #include "core/pii_sanitizer.hpp"
+#include "core/secrets.hpp"
 
 #include <unistd.h>
 
@@ -57,6 +58,13 @@ size_t utf8_sequence(std::string_view s, size_t i) {
 // A string of a line, with phones, cards, IBANs and e-mails masked when sanitising is on. Text
 // without a digit or '@' (most lines) costs one scan and no copy.
 void append_clean_string(std::string &out, std::string_view s) {
+  // Keys are masked whatever the sanitising setting says.
+  thread_local std::string unkeyed;
+  if (secrets::any()) {
+    unkeyed.clear();
+    secrets::redact_to(unkeyed, s);
+    s = unkeyed;
+  }
   if (!g_sanitize.load(std::memory_order_relaxed) || !may_contain_pii(s)) {
     append_json_string(out, s);
     return;
