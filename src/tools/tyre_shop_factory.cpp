@@ -56,6 +56,10 @@ Result<std::vector<std::shared_ptr<providers::Tool>>> make_tyre_tools_from_optio
 
   ToolPackOptions po;
   const std::string language(options["language"].str("uk"));
+  if (language != "uk" && language != "ru" && language != "en") {
+    return make_error(Errc::config, where + ": language must be \"uk\", \"ru\" or \"en\"");
+  }
+  po.language = language;
   if (const json::Value *wh = options.find("working_hours")) {
     auto hours = WorkingHours::from_json(*wh);
     if (!hours) return make_error(Errc::config, where + ": working_hours: " + hours.error().message);

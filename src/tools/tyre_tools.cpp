@@ -208,6 +208,8 @@ class Pack {
   Pack(const Pack &) = delete;
   Pack &operator=(const Pack &) = delete;
 
+  const std::string &language() const { return opts_.language; }
+
   void invoke(std::string name, Handler handler, bool cancellable, RequestId id, std::string args, ToolContext ctx,
               std::shared_ptr<providers::ToolSink> sink) {
     {
@@ -1180,12 +1182,25 @@ ToolResult create_callback_request(Pack &p, const Value &a, const ToolContext &c
 constexpr const char *kConfirmed =
     R"("confirmed":{"type":"boolean","description":"Set true only after the caller heard the summary this tool returned (needs_confirmation) and agreed. Without it nothing is changed and the tool returns {needs_confirmation, summary} to read to the caller."})";
 
+// What the caller hears while a tool works, in the pack's language.
+struct WaitPhrases {
+  const char *uk;
+  const char *ru;
+  const char *en;
+
+  const char *in(std::string_view language) const {
+    if (language == "ru") return ru;
+    if (language == "en") return en;
+    return uk;
+  }
+};
+
 struct Def {
   const char *name;
   const char *description;
   std::string parameters;
   bool side_effecting;
-  const char *wait_phrase;
+  WaitPhrases wait;
   Handler handler;
 };
 
@@ -1207,14 +1222,14 @@ std::vector<Def> definitions() {
                R"("diameter":{"type":"integer","description":"Rim diameter, inches, e.g. 16 for R16."},)"
                R"("season":{"type":"string","enum":["summer","winter","all_season"]},)"
                R"("brand":{"type":"string","description":"Tyre brand, e.g. Michelin."}}})",
-               false, "Хвилинку, підбираю шини.", search_tires});
+               false, {"Хвилинку, підбираю шини.", "Минутку, подбираю шины.", "One moment, I'm finding tyres."}, search_tires});
   d.push_back({"check_availability",
                "Stock and price of one tyre: by product_id from search_tires, or by a query naming it. Returns "
                "available, stock, price (UAH), delivery_days and stock by city.",
                R"({"type":"object","properties":{)"
                R"("product_id":{"type":"string","description":"Tyre id from search_tires, e.g. T1042."},)"
                R"("query":{"type":"string","description":"Brand, model and size when there is no id."}}})",
-               false, "Секундочку, перевіряю наявність.", check_availability});
+               false, {"Секундочку, перевіряю наявність.", "Секундочку, проверяю наличие.", "Just a second, I'm checking stock."}, check_availability});
   d.push_back(
       {"transfer_to_operator",
        "Connect the caller to a human operator: when they ask for one, when you cannot help, for complex "
@@ -1224,13 +1239,13 @@ std::vector<Def> definitions() {
        R"("reason":{"type":"string","enum":["customer_request","cannot_help","complex_question","negative_emotion"]},)"
        R"("summary":{"type":"string","description":"One or two sentences for the operator: who calls and what they need."}},)"
        R"("required":["reason","summary"]})",
-       true, "Одну хвилинку.", transfer_to_operator});
+       true, {"Одну хвилинку.", "Одну минутку.", "One moment, please."}, transfer_to_operator});
   d.push_back({"get_order_status",
                "Status of the caller's orders: by order_id, or by phone (the caller's own number is used when known).",
                R"({"type":"object","properties":{)"
                R"("phone":{"type":"string","description":"Phone the order was placed with, e.g. 0501234567."},)"
                R"("order_id":{"type":"string","description":"Order number the caller says, e.g. 100245."}}})",
-               false, "Зараз перевірю статус замовлення.", get_order_status});
+               false, {"Зараз перевірю статус замовлення.", "Сейчас проверю статус заказа.", "Let me check the order status."}, get_order_status});
   d.push_back(
       {"create_order_draft",
        "Create a draft order for tyres from search_tires. Two steps: call without confirmed to get a summary, "
@@ -1244,7 +1259,7 @@ std::vector<Def> definitions() {
            R"("required":["product_id","quantity"]}},)"
            R"("customer_phone":{"type":"string","description":"Caller's phone; the line's own number is used when known."},)") +
            kConfirmed + R"(},"required":["items","customer_phone"]})",
-       true, "Хвилинку, уточнюю деталі замовлення.", create_order_draft});
+       true, {"Хвилинку, уточнюю деталі замовлення.", "Минутку, уточняю детали заказа.", "One moment, I'm preparing the order."}, create_order_draft});
   d.push_back(
       {"update_order_delivery",
        "Choose delivery (Nova Poshta to a city and address) or pickup at one of our stations for a draft order. "
@@ -1256,7 +1271,7 @@ std::vector<Def> definitions() {
        R"("address":{"type":"string","description":"Street address or Nova Poshta branch, for delivery."},)"
        R"("pickup_point_id":{"type":"string","description":"Station id from get_fitting_stations, for pickup."}},)"
        R"("required":["order_id","delivery_type"]})",
-       true, "Секундочку, записую дані доставки.", update_order_delivery});
+       true, {"Секундочку, записую дані доставки.", "Секундочку, записываю данные доставки.", "Just a second, I'm noting the delivery details."}, update_order_delivery});
   d.push_back(
       {"confirm_order",
        "Confirm a draft order once delivery is chosen: reserves the tyres. Two steps: call without confirmed "
@@ -1267,14 +1282,14 @@ std::vector<Def> definitions() {
            R"("payment_method":{"type":"string","enum":["cod","online","card_on_delivery"],"description":"cod: cash on delivery; online: payment link; card_on_delivery: card on receipt."},)"
            R"("customer_name":{"type":"string","description":"Recipient's name."},)") +
            kConfirmed + R"(},"required":["order_id","payment_method"]})",
-       true, "Хвилинку, уточнюю деталі замовлення.", confirm_order});
+       true, {"Хвилинку, уточнюю деталі замовлення.", "Минутку, уточняю детали заказа.", "One moment, I'm preparing the order."}, confirm_order});
   d.push_back({"get_fitting_stations",
                "Our tyre fitting stations in a city: id, name, district, address, phone, working hours. Every station "
                "is also a pickup point.",
                R"({"type":"object","properties":{)"
                R"("city":{"type":"string","description":"City, e.g. Київ."}},)"
                R"("required":["city"]})",
-               false, "Зараз подивлюся адреси шиномонтажів.", get_fitting_stations});
+               false, {"Зараз подивлюся адреси шиномонтажів.", "Сейчас посмотрю адреса шиномонтажей.", "Let me look up our fitting stations."}, get_fitting_stations});
   d.push_back({"get_fitting_slots",
                "Free fitting times at a station, by day, between tomorrow and 21 days ahead. Without date_to returns "
                "the first days that have free times. Only times returned here can be booked.",
@@ -1284,7 +1299,7 @@ std::vector<Def> definitions() {
                            R"("date_to":{"type":"string","description":"YYYY-MM-DD; at most 7 days after date_from."},)"
                            R"("service_type":)") +
                    service_enum + R"(},"required":["station_id"]})",
-               false, "Хвилинку, дивлюся вільний час.", get_fitting_slots});
+               false, {"Хвилинку, дивлюся вільний час.", "Минутку, смотрю свободное время.", "One moment, I'm checking free times."}, get_fitting_slots});
   d.push_back(
       {"book_fitting",
        "Book a fitting at a time get_fitting_slots offered. Two steps: call without confirmed to get a "
@@ -1302,7 +1317,7 @@ std::vector<Def> definitions() {
            R"(,"tire_diameter":{"type":"integer","description":"Rim diameter, 13..22; gives the price."},)"
            R"("linked_order_id":{"type":"string","description":"Order id when the tyres were ordered from us."},)" +
            kConfirmed + R"(},"required":["station_id","date","time","customer_phone"]})",
-       true, "Секундочку, перевіряю запис.", book_fitting});
+       true, {"Секундочку, перевіряю запис.", "Секундочку, проверяю запись.", "Just a second, I'm checking the booking."}, book_fitting});
   d.push_back(
       {"cancel_fitting",
        "Cancel a fitting booking, or move it to another time get_fitting_slots offered for the same station. "
@@ -1314,7 +1329,7 @@ std::vector<Def> definitions() {
                    R"("new_date":{"type":"string","description":"For reschedule: YYYY-MM-DD from get_fitting_slots."},)"
                    R"("new_time":{"type":"string","description":"For reschedule: HH:MM from get_fitting_slots."},)") +
            kConfirmed + R"(},"required":["booking_id","action"]})",
-       true, "Хвилинку, дивлюся ваш запис.", cancel_fitting});
+       true, {"Хвилинку, дивлюся ваш запис.", "Минутку, смотрю вашу запись.", "One moment, I'm looking at your booking."}, cancel_fitting});
   d.push_back({"get_fitting_price",
                "Fitting prices in UAH for a rim diameter, per wheel and per set of four, optionally for one station "
                "or one service.",
@@ -1323,7 +1338,7 @@ std::vector<Def> definitions() {
                            R"("station_id":{"type":"string","description":"Station id from get_fitting_stations."},)"
                            R"("service_type":)") +
                    service_enum + R"(},"required":["tire_diameter"]})",
-               false, "Секундочку, дивлюся ціни.", get_fitting_price});
+               false, {"Секундочку, дивлюся ціни.", "Секундочку, смотрю цены.", "Just a second, I'm checking prices."}, get_fitting_price});
   d.push_back({"search_knowledge_base",
                "Search articles about tyre brands, choosing and care, FAQ and comparisons. Returns up to 3 articles "
                "(content shortened).",
@@ -1331,7 +1346,7 @@ std::vector<Def> definitions() {
                R"("query":{"type":"string","description":"What to look for."},)"
                R"("category":{"type":"string","enum":["brands","guides","faq","comparisons"]}},)"
                R"("required":["query"]})",
-               false, "Хвилинку, шукаю інформацію.", search_knowledge_base});
+               false, {"Хвилинку, шукаю інформацію.", "Минутку, ищу информацию.", "One moment, I'm looking that up."}, search_knowledge_base});
   d.push_back({"create_callback_request",
                "Ask an operator to call the customer back, e.g. after transfer_to_operator answered after_hours. The "
                "line's own number is used when known.",
@@ -1340,7 +1355,7 @@ std::vector<Def> definitions() {
                R"("preferred_time":{"type":"string","description":"When the caller wants the call, in their words."},)"
                R"("note":{"type":"string","description":"What the caller needs, for the operator."}},)"
                R"("required":["phone"]})",
-               true, "Секундочку, записую.", create_callback_request});
+               true, {"Секундочку, записую.", "Секундочку, записываю.", "Just a second, I'm noting that down."}, create_callback_request});
   return d;
 }
 
@@ -1351,7 +1366,7 @@ class TyreTool final : public providers::Tool {
     spec_.description = def.description;
     spec_.parameters_json = std::move(def.parameters);
     spec_.side_effecting = def.side_effecting;
-    spec_.wait_phrase = def.wait_phrase;
+    spec_.wait_phrase = def.wait.in(pack_->language());
   }
 
   const providers::ToolSpec &spec() const override { return spec_; }

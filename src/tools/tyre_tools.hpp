@@ -42,6 +42,8 @@ struct ToolPackOptions {
   // "Now" for the booking window; system_clock when empty. Tests pass a fixed time.
   std::function<TimePoint()> clock;
   std::string time_zone = "Europe/Kyiv";
+  // The language of the wait phrases ("uk", "ru", "en").
+  std::string language = "uk";
   // Returns a message when the operators are not working at that time ("after hours"): then
   // transfer_to_operator does not transfer and offers a callback instead. Empty: always open.
   std::function<std::optional<std::string>(TimePoint)> after_hours;
@@ -70,7 +72,7 @@ const std::vector<std::string> &tyre_tool_names();
 //   embed_dimensions = 1536      the embeddings the knowledge base was imported with (kb import
 //                                --embed-url …), for fused keyword + vector search; key from
 //                                $OPENAI_API_KEY; without embed_dimensions it is asked of the service
-//   language = "uk"              of the after-hours sentence
+//   language = "uk"              of the after-hours sentence and the wait phrases
 //   working_hours = { timezone = "Europe/Kyiv", mon = { start = "09:00", end = "18:00" }, … }
 //                                absent: operators always available
 Result<std::vector<std::shared_ptr<providers::Tool>>> make_tyre_tools_from_options(const std::string &where,

@@ -794,3 +794,29 @@ TEST_CASE("tyre tools: a pack released from inside its own result callback shuts
   CHECK(sink->tools.empty());
   CHECK(sink->json.find("\"items\"") != std::string::npos);
 }
+
+TEST_CASE("wait phrases are in the pack's language") {
+  auto has_cyrillic = [](const std::string &s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+      const auto b = static_cast<unsigned char>(c);
+      return b == 0xd0 || b == 0xd1;
+    });
+  };
+  for (const char *lang : {"uk", "ru", "en"}) {
+    ca::tools::ToolPackOptions opts;
+    opts.language = lang;
+    Fixture f(opts);
+    std::set<std::string> phrases;
+    for (const auto &t : f.tools) {
+      CAPTURE(t->spec().name);
+      CHECK(has_cyrillic(t->spec().wait_phrase) == (std::string(lang) != "en"));
+      phrases.insert(t->spec().wait_phrase);
+    }
+    CHECK(phrases.size() >= 10);  // each tool says what it is doing
+  }
+  ca::tools::ToolPackOptions uk;
+  ca::tools::ToolPackOptions ru;
+  ru.language = "ru";
+  Fixture fu(uk), fr(ru);
+  CHECK(fu.tool("search_tires").spec().wait_phrase != fr.tool("search_tires").spec().wait_phrase);
+}
