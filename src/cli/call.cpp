@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -157,30 +158,15 @@ int cmd_call(int argc, char **argv) {
 
   // The plug-ins: the given configuration, or the offline agent.
   std::string config = args.get("config").value_or("");
-  std::string work_dir = args.get("work-dir").value_or("");
-  std::string temp_dir;
-  // A temp dir made here goes on every way out.
-  struct TempDir {
-    std::string &dir;
-    ~TempDir() {
-      if (dir.empty()) return;
-      for (const char *f : {"/callagent-offline.toml", "/callagent-kb.db", "/callagent-kb.db-wal", "/callagent-kb.db-shm",
-                            "/callagent-store.db", "/callagent-store.db-wal", "/callagent-store.db-shm"}) {
-        ::unlink((dir + f).c_str());
-      }
-      ::rmdir(dir.c_str());
-    }
-  } cleanup{temp_dir};
+  std::optional<OfflineWorkDir> work_dir;
   if (config.empty()) {
-    if (work_dir.empty()) {
-      char tmpl[] = "/tmp/callagent-call-XXXXXX";
-      if (::mkdtemp(tmpl) == nullptr) {
-        std::perror("callagent call: mkdtemp");
-        return 1;
-      }
-      temp_dir = work_dir = tmpl;
+    auto made = OfflineWorkDir::make(args.get("work-dir").value_or(""), "callagent-call");
+    if (!made) {
+      std::fprintf(stderr, "callagent call: %s\n", made.error().message.c_str());
+      return 1;
     }
-    auto written = write_offline_config(OfflineSetup{lang, work_dir});
+    work_dir.emplace(std::move(made).value());
+    auto written = write_offline_config(OfflineSetup{lang, work_dir->path()});
     if (!written) {
       std::fprintf(stderr, "callagent call: %s\n", written.error().message.c_str());
       return 1;

@@ -11,5 +11,6 @@ int cmd_call(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_prompts(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 
 }  // namespace ca::cli

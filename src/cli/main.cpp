@@ -19,6 +19,7 @@ constexpr const char *kUsage =
     "  bench       load tools: `callagent bench audiosocket` drives many calls at a host\n"
     "  replay      replay a recorded session and check it does exactly the same\n"
     "  call        a whole call over a caller's recording, offline: transcript, latencies, the bot's audio\n"
+    "  chat        a text conversation with the agent (its LLM, prompt and tools), no phone needed\n"
     "  journal     the call journal: list calls, show one, export as JSON or CSV\n"
     "  prompts     prompt versions and A/B tests, and the report comparing variants\n"
     "  store       the tyre store as a REST API: `callagent store serve --listen HOST:PORT`\n"
@@ -52,6 +53,7 @@ int main(int argc, char **argv) {
   if (cmd == "store") return ca::cli::cmd_store(argc, argv);
   if (cmd == "journal") return ca::cli::cmd_journal(argc, argv);
   if (cmd == "prompts") return ca::cli::cmd_prompts(argc, argv);
+  if (cmd == "chat") return ca::cli::cmd_chat(argc, argv);
   std::fprintf(stderr, "callagent: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -15,6 +15,22 @@ std::string demo_kb_dir() {
   return {};
 }
 
+Result<OfflineWorkDir> OfflineWorkDir::make(std::string given, const char *prefix) {
+  if (!given.empty()) return OfflineWorkDir(std::move(given), false);
+  std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) return make_error(Errc::io, "cannot create a directory under /tmp");
+  return OfflineWorkDir(std::move(tmpl), true);
+}
+
+OfflineWorkDir::~OfflineWorkDir() {
+  if (!owned_) return;
+  for (const char *f : {"/callagent-offline.toml", "/callagent-kb.db", "/callagent-kb.db-wal", "/callagent-kb.db-shm",
+                        "/callagent-store.db", "/callagent-store.db-wal", "/callagent-store.db-shm"}) {
+    ::unlink((path_ + f).c_str());
+  }
+  ::rmdir(path_.c_str());
+}
+
 Result<std::string> write_offline_config(const OfflineSetup &setup) {
   const std::string dir = setup.work_dir.empty() ? std::string(".") : setup.work_dir;
   const std::string kb_path = dir + "/callagent-kb.db";

@@ -9,7 +9,9 @@
 #include <cstring>
 #include <limits>
 
+#include "agent/tool_key.hpp"
 #include "audio/frame.hpp"
+#include "core/fnv.hpp"
 #include "session/text_utils.hpp"
 #include "text/lang.hpp"
 #include "text/speech.hpp"
@@ -289,23 +291,6 @@ class Reader {
   bool ok_ = true;
 };
 
-// FNV-1a: a stable hash of everything the session did, for comparing a replay with the original.
-struct Fnv {
-  uint64_t h = 14695981039346656037ull;
-  void add(const void *p, size_t n) {
-    const auto *b = static_cast<const uint8_t *>(p);
-    for (size_t i = 0; i < n; ++i) {
-      h ^= b[i];
-      h *= 1099511628211ull;
-    }
-  }
-  void add(std::string_view s) {
-    const uint64_t n = s.size();
-    add(&n, sizeof n);
-    add(s.data(), s.size());
-  }
-  void add_i64(int64_t v) { add(&v, sizeof v); }
-};
 }  // namespace
 
 struct Session::Recording {
@@ -1367,35 +1352,13 @@ void Session::finish_round(Nanos now) {
 
 // ---- tools ----
 
-namespace {
-// Identical calls (same tool, same arguments up to whitespace outside strings) run once.
-std::string call_key(const agent::ToolCall &c) {
-  std::string k = c.name;
-  k.push_back('\0');
-  bool in_string = false, escaped = false;
-  for (char ch : c.arguments_json) {
-    if (in_string) {
-      k.push_back(ch);
-      if (escaped) escaped = false;
-      else if (ch == '\\') escaped = true;
-      else if (ch == '"') in_string = false;
-    } else if (ch == '"') {
-      in_string = true;
-      k.push_back(ch);
-    } else if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '\r') {
-      k.push_back(ch);
-    }
-  }
-  return k;
-}
-}  // namespace
 
 void Session::run_tools(Nanos now) {
   std::map<std::string, RequestId> by_key;
   tool_order_.clear();
   std::string wait_phrase;
   for (const auto &call : llm_calls_) {
-    const std::string key = call_key(call);
+    const std::string key = agent::tool_call_key(call);
     if (auto it = by_key.find(key); it != by_key.end()) {
       tools_[it->second]->calls.push_back(call);
       continue;
@@ -1431,11 +1394,7 @@ void Session::run_tools(Nanos now) {
     ctx.caller_number = cfg_.caller_number;
     // The same call, tool and arguments give the same key, so a store that honours it does the
     // work once however often the LLM asks.
-    Fnv h;
-    h.add(key);
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.h));
-    ctx.idempotency_key = cfg_.call_id + ":" + call.name + ":" + hex;
+    ctx.idempotency_key = agent::idempotency_key(cfg_.call_id, call);
     if (rec_) note_action("tool.invoke", call.name + ":" + call.arguments_json);
     tool->invoke(id, call.arguments_json, ctx, mailbox_);
   }
