@@ -2,7 +2,8 @@
 // agent — exactly what `callagent serve` runs with no configuration — and an Asterisk-like caller
 // dials in with 16 kHz audio (kind 0x12, as Dial(AudioSocket/…/c(slin16)) sends), speaks a
 // scripted English conversation at real time in a voice other than the bot's, and listens: it
-// waits for the bot to finish before its next line, as a person would. The transcript is printed
+// waits for the bot to finish before its next line and answers what the agent asked (which
+// station, which time, confirm?), as a person would. The transcript is printed
 // live, the call is written to demo-call.wav (caller left, bot right) and to the journal, and the
 // exit status says whether the agent called the expected tools in order.
 #include <arpa/inet.h>
@@ -13,13 +14,17 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "audio/wav.hpp"
@@ -43,22 +48,90 @@ namespace as = ca::audiosocket;
 constexpr int kRate = 16000;
 constexpr size_t kFrame = kRate / 50;
 
-// What the caller says, and the tools the agent should have used by the end of each line.
-struct Line {
-  const char *text;
-};
-const Line kScript[] = {
-    {"Hello. I need winter tyres, size two oh five fifty five R sixteen."},
-    {"Do you have the first one in stock?"},
-    {"I would like to book a tyre fitting in Kyiv."},
-    {"Tomorrow at ten, please."},
-    {"Yes, please."},
-    {"What is the warranty on tyres?"},
-    {"Operator, please."},
-};
+// What the caller wants, in order. Like a person, the caller also answers what the agent asks on
+// the way (which station, which time, confirm?) and repeats itself when it was not understood.
+constexpr const char *kTyres = "Hello. I need winter tyres, size two oh five fifty five R sixteen.";
+constexpr const char *kStock = "Do you have the first one in stock?";
+constexpr const char *kFitting = "I would like to book a tyre fitting in Kyiv.";
+constexpr const char *kStation = "The first one, please.";
+constexpr const char *kYes = "Yes, please.";
+constexpr const char *kWarranty = "What is the warranty on tyres?";
+constexpr const char *kOperator = "Operator, please.";
+const char *const kGoals[] = {kTyres, kStock, kFitting, kWarranty, kOperator};
+// "At eight, please." … "At three p m, please." for the hour the agent offers first (7:00–20:00),
+// as people say it.
+constexpr int kFirstHour = 7, kLastHour = 20;
+std::string at_hour(int h) {
+  static const char *const kWords[] = {"twelve", "one", "two",   "three", "four",   "five",  "six",
+                                       "seven",  "eight", "nine", "ten",   "eleven", "twelve"};
+  std::string line = std::string("At ") + kWords[h > 12 ? h - 12 : h];
+  if (h > 12) line += " p m";
+  return line + ", please.";
+}
+
 const char *const kExpectedTools[] = {"search_tires",     "check_availability",    "get_fitting_stations",
                                       "get_fitting_slots", "book_fitting",          "search_knowledge_base",
                                       "transfer_to_operator"};
+
+// Every line the caller may say.
+std::vector<std::string> caller_lines() {
+  std::vector<std::string> lines = {kTyres, kStock, kFitting, kStation, kYes, kWarranty, kOperator};
+  for (int h = kFirstHour; h <= kLastHour; ++h) lines.push_back(at_hour(h));
+  return lines;
+}
+
+// The first "H:MM" in `text` as an hour, or -1.
+int first_offered_hour(const std::string &text) {
+  for (size_t i = 0; i + 3 < text.size(); ++i) {
+    if (text[i] != ':' || i == 0 || !std::isdigit(static_cast<unsigned char>(text[i - 1]))) continue;
+    if (!std::isdigit(static_cast<unsigned char>(text[i + 1])) || !std::isdigit(static_cast<unsigned char>(text[i + 2])))
+      continue;
+    int h = text[i - 1] - '0';
+    if (i >= 2 && std::isdigit(static_cast<unsigned char>(text[i - 2]))) h += 10 * (text[i - 2] - '0');
+    return h;
+  }
+  return -1;
+}
+
+bool contains(const std::string &text, const char *needle) { return text.find(needle) != std::string::npos; }
+
+// Chooses the caller's next line from what the agent just said.
+class Script {
+ public:
+  // nullptr: nothing left to say.
+  const std::string *next(const std::string &bot) {
+    const bool not_understood = contains(bot, "didn't quite get") || contains(bot, "I'm still here") ||
+                                contains(bot, "Are you still there") || contains(bot, "didn't catch");
+    if (not_understood && last_ != nullptr && repeats_ < 2) {
+      ++repeats_;
+      return last_;
+    }
+    repeats_ = 0;
+    if (contains(bot, "Which one suits you") && !station_given_) {
+      station_given_ = true;
+      return say(kStation);
+    }
+    if (contains(bot, "Which time") || contains(bot, "free times")) {
+      const int h = first_offered_hour(bot);
+      if (h >= kFirstHour && h <= kLastHour) return say(at_hour(h));
+    }
+    if (contains(bot, "Do you confirm")) return say(kYes);
+    if (goal_ >= std::size(kGoals)) return nullptr;
+    return say(kGoals[goal_++]);
+  }
+
+ private:
+  const std::string *say(std::string line) {
+    said_.push_back(std::move(line));
+    last_ = &said_.back();
+    return last_;
+  }
+  std::deque<std::string> said_;  // stable addresses
+  const std::string *last_ = nullptr;
+  size_t goal_ = 0;
+  int repeats_ = 0;
+  bool station_given_ = false;
+};
 
 const std::vector<OptionSpec> kDemoCallOptions = {
     {"out", "FILE", "the call as a stereo WAV, caller left, bot right (default demo-call.wav)"},
@@ -76,24 +149,52 @@ constexpr const char *kDemoCallDescription =
     "latency, writes the call to demo-call.wav and the journal, and exits 0 only if every expected\n"
     "tool was called in order.";
 
-// Prints the call as it happens and passes everything on to the journal.
+// What the agent said since the caller last spoke: the host's thread writes, the caller reads.
+class BotWords {
+ public:
+  void add(const char *clause) {
+    std::lock_guard lock(mu_);
+    text_ += (text_.empty() ? "" : " ");
+    text_ += clause;
+  }
+  std::string take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(text_, {});
+  }
+
+ private:
+  std::mutex mu_;
+  std::string text_;
+};
+
+// Prints the call as it happens (seconds from the caller's dial) and passes everything on to the
+// journal.
 class Printer final : public host::CallObserver {
  public:
-  explicit Printer(std::shared_ptr<host::CallJournal> journal) : journal_(std::move(journal)) {}
+  Printer(std::shared_ptr<host::CallJournal> journal, std::shared_ptr<BotWords> words)
+      : journal_(std::move(journal)), words_(std::move(words)) {}
+  void set_origin(Nanos origin) { origin_.store(origin); }
+
   void on_call_start(Start &s) override {
     std::printf("  [host] call %s connected at %d Hz\n", s.uuid.c_str(), s.sample_rate);
     journal_->on_call_start(s);
   }
   void on_event(const std::string &uuid, const ca_event &e) override {
-    const double t = static_cast<double>(e.time_ns) / 1e9;
+    const double t = static_cast<double>(e.time_ns - origin_.load()) / 1e9;
     switch (e.type) {
       case CA_EVENT_CALLER_TURN: std::printf("%7.2f  caller (heard): %s\n", t, e.text); break;
-      case CA_EVENT_BOT_CLAUSE: std::printf("%7.2f  bot:            %s\n", t, e.text); break;
+      case CA_EVENT_BOT_CLAUSE:
+        std::printf("%7.2f  bot:            %s\n", t, e.text);
+        words_->add(e.text);
+        break;
       case CA_EVENT_TOOL_STARTED: std::printf("%7.2f  tool:           %s %s\n", t, e.text, e.detail); break;
       case CA_EVENT_TURN_TIMELINE:
-        if (e.timeline != nullptr && e.timeline->speech_end_ns != 0 && e.timeline->first_frame_ready_ns != 0) {
-          std::printf("%7.2f  latency:        %.0f ms (end of speech to the bot's first audio)\n", t,
-                      static_cast<double>(e.timeline->first_frame_ready_ns - e.timeline->speech_end_ns) / 1e6);
+        if (const ca_turn_timeline *tl = e.timeline; tl != nullptr && tl->speech_end_ns != 0 && tl->first_frame_ready_ns != 0) {
+          auto ms = [](int64_t from, int64_t to) { return from != 0 && to != 0 ? static_cast<double>(to - from) / 1e6 : 0.0; };
+          std::printf("%7.2f  latency:        %.0f ms from the end of speech to the bot's first audio "
+                      "(recognition %.0f, agent and tools %.0f, speech %.0f)\n",
+                      t, ms(tl->speech_end_ns, tl->first_frame_ready_ns), ms(tl->speech_end_ns, tl->stt_final_ns),
+                      ms(tl->stt_final_ns, tl->first_clause_ns), ms(tl->first_clause_ns, tl->first_frame_ready_ns));
         }
         break;
       case CA_EVENT_TRANSFER_REQUESTED: std::printf("%7.2f  transfer:       %s\n", t, e.text); break;
@@ -108,10 +209,14 @@ class Printer final : public host::CallObserver {
 
  private:
   std::shared_ptr<host::CallJournal> journal_;
+  std::shared_ptr<BotWords> words_;
+  std::atomic<Nanos> origin_{0};
 };
 
 // The caller's lines, synthesised once before dialling with a male voice (the bot's is female).
-Result<std::vector<std::vector<int16_t>>> synthesise_lines() {
+using Lines = std::map<std::string, std::vector<int16_t>>;
+
+Result<Lines> synthesise_lines() {
   providers::EspeakOptions o;
   o.voice_en = "en-us+m3";
   o.rate = 150;
@@ -139,13 +244,13 @@ Result<std::vector<std::vector<int16_t>>> synthesise_lines() {
       cv.notify_all();
     }
   };
-  std::vector<std::vector<int16_t>> out;
+  Lines out;
   providers::RequestId id = 1;
-  for (const Line &line : kScript) {
+  for (const std::string &line : caller_lines()) {
     auto sink = std::make_shared<Collect>();
     providers::TtsRequest r;
     r.id = id++;
-    r.text = line.text;
+    r.text = line;
     r.language = "en";
     r.sample_rate = kRate;
     (*tts)->synthesize(r, sink);
@@ -153,7 +258,7 @@ Result<std::vector<std::vector<int16_t>>> synthesise_lines() {
     if (!sink->cv.wait_for(lock, std::chrono::seconds(30), [&] { return sink->done; }) || !sink->error.empty()) {
       return make_error(Errc::internal, "cannot synthesise the caller's line: " + sink->error);
     }
-    out.push_back(std::move(sink->pcm));
+    out[line] = std::move(sink->pcm);
   }
   return out;
 }
@@ -167,7 +272,8 @@ double rms(std::span<const int16_t> pcm) {
 // The Asterisk side: one AudioSocket connection, a frame every 20 ms on absolute deadlines.
 class Caller {
  public:
-  Caller(uint16_t port, std::vector<std::vector<int16_t>> lines) : lines_(std::move(lines)) {
+  Caller(uint16_t port, Lines lines, std::shared_ptr<BotWords> words)
+      : lines_(std::move(lines)), words_(std::move(words)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -191,31 +297,36 @@ class Caller {
     as::uuid_from_string(uuid, raw);
     send(as::encode(as::kind::uuid, raw));
     const auto start = std::chrono::steady_clock::now();
-    size_t line = 0, pos = 0;
-    bool speaking = false;
+    Script script;
+    const std::vector<int16_t> *speech = nullptr;  // the line being said
+    size_t pos = 0;
     int bot_voiced = 0, bot_quiet = 0;  // frames
     std::vector<int16_t> frame(kFrame);
     for (int64_t i = 0;; ++i) {
       const auto due = start + std::chrono::milliseconds(20 * i);
       if (due - start > limit) break;
-      // Before each line: the bot has spoken (the greeting or a reply) and then been quiet for
-      // 1.2 s — or, after the caller's last line, whatever it does.
-      if (!speaking && line < lines_.size() && bot_voiced >= 10 && bot_quiet >= 60) {
-        speaking = true;
-        pos = 0;
-        std::printf("%7.2f  caller:         %s\n", 0.02 * static_cast<double>(i), kScript[line].text);
-        std::fflush(stdout);
+      // The caller speaks once the bot has spoken (the greeting or a reply) and then been quiet
+      // for 1.2 s, answering what it heard.
+      if (speech == nullptr && !done_ && bot_voiced >= 10 && bot_quiet >= 60) {
+        const std::string *line = script.next(words_->take());
+        if (line == nullptr) {
+          done_ = true;
+        } else {
+          speech = &lines_.at(*line);
+          pos = 0;
+          ++said_;
+          std::printf("%7.2f  caller:         %s\n", 0.02 * static_cast<double>(i), line->c_str());
+          std::fflush(stdout);
+        }
       }
       std::fill(frame.begin(), frame.end(), int16_t{0});
-      if (speaking) {
-        const auto &pcm = lines_[line];
-        const size_t n = std::min(kFrame, pcm.size() - pos);
-        std::copy(pcm.begin() + static_cast<std::ptrdiff_t>(pos), pcm.begin() + static_cast<std::ptrdiff_t>(pos + n),
-                  frame.begin());
+      if (speech != nullptr) {
+        const size_t n = std::min(kFrame, speech->size() - pos);
+        std::copy(speech->begin() + static_cast<std::ptrdiff_t>(pos),
+                  speech->begin() + static_cast<std::ptrdiff_t>(pos + n), frame.begin());
         pos += n;
-        if (pos >= pcm.size()) {
-          speaking = false;
-          ++line;
+        if (pos >= speech->size()) {
+          speech = nullptr;
           bot_voiced = bot_quiet = 0;
         }
       }
@@ -258,7 +369,7 @@ class Caller {
   }
 
   bool hung_up() const { return hung_up_; }
-  size_t lines_said() const { return lines_.size(); }
+  int lines_said() const { return said_; }
   const std::vector<int16_t> &sent() const { return sent_; }
   const std::vector<int16_t> &received() const { return received_; }
 
@@ -274,7 +385,10 @@ class Caller {
   }
 
   int fd_ = -1;
-  std::vector<std::vector<int16_t>> lines_;
+  Lines lines_;
+  std::shared_ptr<BotWords> words_;
+  int said_ = 0;
+  bool done_ = false;
   as::Parser parser_;
   std::vector<int16_t> sent_, received_;
   bool hung_up_ = false;
@@ -337,7 +451,9 @@ int cmd_demo(int argc, char **argv) {
   host::SessionAgentOptions o;
   o.engine = engine.get();
   o.language = "en";
-  o.observer = std::make_shared<Printer>(*journal);
+  auto words = std::make_shared<BotWords>();
+  auto printer = std::make_shared<Printer>(*journal, words);
+  o.observer = printer;
   server::ServerOptions so;
   so.host = "127.0.0.1";
   so.port = 0;
@@ -349,12 +465,13 @@ int cmd_demo(int argc, char **argv) {
   }
   std::printf("  [host] AudioSocket host on 127.0.0.1:%u; the caller dials in (slin16)\n", (*srv)->port());
   const std::string uuid = "7d3c1e2a-5b4f-4a6e-9d8c-1f2e3a4b5c6d";
-  Caller caller((*srv)->port(), std::move(lines).value());
+  Caller caller((*srv)->port(), std::move(lines).value(), words);
   if (!caller.connected()) {
     std::fprintf(stderr, "callagent demo: cannot connect to the host\n");
     return 1;
   }
-  caller.run(uuid, std::chrono::seconds(150));
+  printer->set_origin(monotonic_now());
+  caller.run(uuid, std::chrono::seconds(180));
   (*srv)->stop();
   (*srv)->wait();
   if (auto r = (*journal)->close(); !r) std::fprintf(stderr, "callagent demo: journal: %s\n", r.error().message.c_str());

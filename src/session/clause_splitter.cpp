@@ -44,10 +44,12 @@ bool is_opener(char32_t c) {
 
 // Words that end in '.' but almost never end a sentence in a shop's replies (addresses, titles).
 // Merging two sentences costs a little latency; cutting "вул." from "Шевченка" costs prosody.
-constexpr std::array<std::string_view, 37> kAbbreviations = {
-    "вул", "просп", "пров", "пл",  "бул", "буд", "кв",  "обл",  "р-н", "смт", "м",   "с",  "ім",
-    "напр", "див",  "тел",  "ст",  "пр",  "ул",  "пр-т", "пер",  "д",   "г",   "им",  "см", "стр",
-    "mr",   "mrs",  "ms",   "dr",  "st",  "vs",  "e.g", "i.e", "prof", "tel", "ave"};
+// Transliterated Ukrainian ones too: English replies give addresses as "vul. Drahomanova, 17".
+constexpr std::array<std::string_view, 44> kAbbreviations = {
+    "вул",  "просп", "пров", "пл",  "бул", "буд",  "кв",  "обл",  "р-н",  "смт", "м",    "с",    "ім",
+    "напр", "див",   "тел",  "ст",  "пр",  "ул",   "пр-т", "пер", "д",    "г",   "им",   "см",   "стр",
+    "mr",   "mrs",   "ms",   "dr",  "st",  "vs",   "e.g", "i.e",  "prof", "tel", "ave",  "vul",  "prosp",
+    "prov", "bulv",  "blvd", "rd",  "str"};
 
 // Decodes the code point at i, or says that it has not fully arrived yet.
 struct Peek {
@@ -121,6 +123,7 @@ ClauseSplitter::ClauseSplitter(size_t min_clause_chars) : min_chars_(min_clause_
 
 void ClauseSplitter::reset() {
   buffer_.clear();
+  depth_ = 0;
   scan_ = 0;
   chars_ = 0;
 }
@@ -187,12 +190,19 @@ bool ClauseSplitter::next_clause(std::string &out) {
       }
       if (j >= buffer_.size() || q.len == 0) break;  // wait for the character that decides
       if (is_space(q.c) && !(c == U'.' && after_abbreviation(buffer_, i))) end = j;
-    } else if ((c == U',' || c == U';' || c == U':') && chars_ + 1 >= min_chars_) {
+    } else if ((c == U',' || c == U';' || c == U':') && chars_ + 1 >= min_chars_ && depth_ == 0) {
+      // Not inside brackets, and not before a number: "(vul. Drahomanova, 17)" is one breath.
       const size_t j = i + p.len;
       if (j >= buffer_.size()) break;
       const Peek q = peek(buffer_, j);
       if (q.len == 0) break;
-      if (is_space(q.c)) end = j;
+      if (is_space(q.c)) {
+        const size_t k = j + q.len;
+        if (k >= buffer_.size()) break;
+        const Peek r = peek(buffer_, k);
+        if (r.len == 0) break;
+        if (!(r.c >= U'0' && r.c <= U'9')) end = j;
+      }
     }
 
     if (end > 0) {
@@ -202,6 +212,8 @@ bool ClauseSplitter::next_clause(std::string &out) {
       continue;
     }
     if (chars_ > 0 || !is_space(c)) ++chars_;
+    if (c == U'(' || c == U'[') ++depth_;
+    if ((c == U')' || c == U']') && depth_ > 0) --depth_;
     i += p.len;
   }
   scan_ = i;

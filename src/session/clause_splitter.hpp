@@ -18,7 +18,8 @@ namespace ca::session {
 //    a sentence end;
 //  - a newline is a sentence end;
 //  - a clause that would be at least min_clause_chars characters (code points, after trimming)
-//    ends after a , ; or : followed by whitespace. Shorter ones wait for more text.
+//    ends after a , ; or : followed by whitespace — unless inside brackets or before a digit
+//    ("вул. Шевченка, 12" is one breath). Shorter ones wait for more text.
 // Clauses are trimmed; clauses with nothing to say (whitespace or punctuation only) are dropped.
 class ClauseSplitter {
  public:
@@ -50,6 +51,7 @@ class ClauseSplitter {
   std::string buffer_;
   size_t scan_ = 0;      // bytes of buffer_ already examined: no boundary before this
   size_t chars_ = 0;     // code points in [0, scan_), not counting leading whitespace
+  int depth_ = 0;        // brackets open in what was scanned: no comma split inside them
 };
 
 }  // namespace ca::session

@@ -1398,9 +1398,12 @@ void Session::run_tools(Nanos now) {
     if (rec_) note_action("tool.invoke", call.name + ":" + call.arguments_json);
     tool->invoke(id, call.arguments_json, ctx, mailbox_);
   }
-  // Something to hear while the tools work.
-  if (!bot_audible() && std::any_of(tools_.begin(), tools_.end(), [](const auto &t) { return !t.second->done; })) {
-    queue_clause(Kind::notice, wait_phrase.empty() ? phrases_.tool_wait : wait_phrase, now);
+  // Something to hear while the tools work — but only if they are slow: a tool that answers
+  // within the filler delay goes straight to the reply, without "one moment" before it. The
+  // phrase takes the filler's place (at filler_at_, or now when that has passed).
+  if (std::any_of(tools_.begin(), tools_.end(), [](const auto &t) { return !t.second->done; })) {
+    tool_wait_phrase_ = wait_phrase.empty() ? phrases_.tool_wait : wait_phrase;
+    if (filler_at_ == 0 || filler_at_ < now) filler_at_ = now;
   }
   maybe_tools_done(now);
 }
@@ -1733,9 +1736,15 @@ void Session::run_timers(Nanos now) {
   }
   maybe_tools_done(now);
 
+  const bool tools_running =
+      std::any_of(tools_.begin(), tools_.end(), [](const auto &t) { return !t.second->done; });
+  if (!tools_running) tool_wait_phrase_.clear();
   if (filler_at_ != 0 && now >= filler_at_) {
-    if (timeline_.first_frame_ready == 0 && (state_ == State::thinking) && !bot_audible() &&
-        !phrases_.fillers.empty()) {
+    if (timeline_.first_frame_ready == 0 && state_ == State::thinking && !bot_audible() && !tool_wait_phrase_.empty()) {
+      queue_clause(Kind::notice, std::exchange(tool_wait_phrase_, {}), now);
+      filler_at_ = now + cfg_.filler_repeat;
+    } else if (timeline_.first_frame_ready == 0 && (state_ == State::thinking) && !bot_audible() &&
+               !phrases_.fillers.empty()) {
       ++stats_.fillers;
       queue_clause(Kind::filler, phrases_.fillers[filler_next_++ % phrases_.fillers.size()], now);
       filler_at_ = now + cfg_.filler_repeat;

@@ -349,6 +349,7 @@ class Session {
   int silence_count_ = 0;
   Nanos listening_since_ = 0;
   Nanos filler_at_ = 0;           // 0: no filler armed
+  std::string tool_wait_phrase_;  // said at filler_at_ if the tools are still running then
   size_t filler_next_ = 0;
   bool transfer_after_speech_ = false;
   std::string transfer_reason_;

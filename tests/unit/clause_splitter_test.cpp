@@ -83,6 +83,8 @@ TEST_CASE("decimals, tyre sizes and abbreviations are not cut") {
         Clauses{"Адреса: вул. Шевченка 5, м. Київ.", "Працюємо щодня."});
   CHECK(split_whole("Музей імені Т. Г. Шевченка. Так.") == Clauses{"Музей імені Т. Г. Шевченка.", "Так."});
   CHECK(split_whole("Ask Dr. Smith, e.g. tomorrow. Bye.") == Clauses{"Ask Dr. Smith, e.g. tomorrow.", "Bye."});
+  CHECK(split_whole("Pozniaky (vul. Drahomanova, 17) and Obolon (prosp. Ivasiuka, 12). Which one?") ==
+        Clauses{"Pozniaky (vul. Drahomanova, 17) and Obolon (prosp. Ivasiuka, 12).", "Which one?"});
   CHECK(split_whole("т.д.Нічого") == Clauses{"т.д.Нічого"});
 }
 
@@ -129,8 +131,8 @@ TEST_CASE("the same text in any split gives the same clauses") {
   CHECK(expected == Clauses{"Добрий день!",
                             "Так, у нас є шини Michelin Primacy 4 розміру 205/55 R16,",
                             "ціна 3.5 тисячі гривень за штуку…",
-                            "Доставка на вул. Шевченка,",
-                            "12 займе 2 дні; монтаж можна записати на завтра.",
+                            "Доставка на вул. Шевченка, 12 займе 2 дні;",
+                            "монтаж можна записати на завтра.",
                             "Вам підходить?",
                             "Якщо ні, є ще Continental,",
                             "Nokian та Hankook, усі в наявності!",

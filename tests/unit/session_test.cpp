@@ -342,6 +342,26 @@ TEST_CASE("a tool's wait phrase is said while it runs") {
   REQUIRE(clauses.size() >= 3);
   CHECK(clauses[1]->event.text == "One moment, booking.");
   CHECK(clauses[2]->event.text == "Booked.");
+  // Not at once: the phrase takes the filler's place, 600 ms after the turn.
+  const auto *turn = r.first(T::caller_turn);
+  REQUIRE(turn != nullptr);
+  CHECK(clauses[1]->at == turn->at + base_config().filler_delay);
+  CHECK(r.first(T::filler) == nullptr);
+}
+
+TEST_CASE("a tool that answers within the filler delay gets no wait phrase") {
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(1000), "book me")};
+  LlmReply first;
+  first.first_token = millis(50);
+  first.tool_calls = {{"c1", "book_fitting", R"({"station":1})"}};
+  Rig rig(base_config(), caller, {first, reply("Booked.", millis(50))});
+  rig.add_tool("book_fitting", R"({"ok":true})", millis(200), true, "One moment, booking.");
+  auto r = rig.run(seconds(8));
+  const auto clauses = r.all(T::bot_clause);
+  REQUIRE(clauses.size() == 2);
+  CHECK(clauses[1]->event.text == "Booked.");
+  CHECK(r.first(T::filler) == nullptr);
 }
 
 TEST_CASE("identical tool calls in one round run once") {

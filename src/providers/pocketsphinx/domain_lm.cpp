@@ -797,6 +797,13 @@ DomainVocabulary default_tyre_vocabulary() {
       "(something | anything) (cheaper | better | quieter | more expensive) [please]",
       "i (prefer | like | want) {brand} [or {brand}]",
       "{brand} [{model}] [in] {size}",
+      // choosing among the offers the agent read out
+      "[(i'll take | i want | i'd like | give me | let's go with)] (the | that) (first | second | third | last | "
+      "cheapest | cheaper | middle | premium | most expensive) (one | option | model | set) [please]",
+      "(do you have | have you got | is there) (the | that) (first | second | third | last | cheapest | cheaper | "
+      "premium) (one | option | model) in stock",
+      "(is | how much is) (the | that) (first | second | third | last | cheapest | cheaper | premium) (one | option "
+      "| model) [(in stock | available)]",
       // availability
       "(is | are) [the] {brand} [{model}] [{season}] [(tyres | tires)] [{size}] (in stock | available)",
       "(do you have | have you got) (it | them | this | that | these | those | this model | that model) in stock",
