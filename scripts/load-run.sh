@@ -12,7 +12,7 @@ port=${PORT:-9392}
 
 run() {  # $1: label, $2: server prefix, $3: generator prefix, $4: server threads
   local label=$1 spre=$2 gpre=$3 threads=$4
-  $spre "$bin" serve --listen 127.0.0.1:$port --threads "$threads" --max-calls $((calls + 100)) \
+  $spre "$bin" serve --agent echo --listen 127.0.0.1:$port --threads "$threads" --max-calls $((calls + 100)) \
     --log-level warn 2>"/tmp/callagent-load-$label.log" &
   local pid=$!
   sleep 0.5

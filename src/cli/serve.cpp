@@ -1,11 +1,17 @@
 // callagent serve: the AudioSocket host.
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/host.hpp"
+#include "cli/offline.hpp"
 #include "config/config.hpp"
+#include "core/log.hpp"
 
 namespace ca::cli {
 
@@ -14,8 +20,10 @@ namespace {
 const std::vector<OptionSpec> kServeOptions = {
     {"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:9092; [::1]:PORT for IPv6)"},
     {"config", "FILE", "TOML configuration; every key can also be set as CALLAGENT_<SECTION>_<KEY>"},
-    {"agent", "NAME", "what answers the calls: session (the STT, LLM, tools and TTS the configuration names) or "
-                      "echo (returns the caller's audio, paced; a line check; the default for now)"},
+    {"agent", "NAME", "what answers the calls: session (default: the STT, LLM, tools and TTS the configuration "
+                      "names, or the offline agent when it names none) or echo (returns the caller's audio, paced; "
+                      "a line check)"},
+    {"data-dir", "DIR", "the offline agent's files: its store, knowledge base and journal (default ./callagent-data)"},
     {"threads", "N", "loop threads (default: one per core)"},
     {"max-calls", "N", "concurrent calls; further connections are closed at once (default 1000)"},
     {"drain-timeout", "S", "on SIGINT/SIGTERM, seconds calls may run on before they are ended (default 10)"},
@@ -29,6 +37,9 @@ constexpr const char *kServeDescription =
     "   same => n,AudioSocket(${UUID()},127.0.0.1:9092)\n"
     "   same => n,Hangup()\n"
     "or Dial(AudioSocket/127.0.0.1:9092/${UUID()}/c(slin16)) for 16 kHz.\n"
+    "With no [stt|tts|llm|tools.NAME] sections configured, calls are answered by the offline agent:\n"
+    "pocketsphinx (English), the rule-based agent with the tyre shop's tools on an embedded store,\n"
+    "and espeak-ng, in the [session] language, with a journal in --data-dir.\n"
     "Precedence: defaults, then the --config file, then the environment, then these options.\n"
     "Logs are JSON lines on stderr (or [log] file). SIGINT/SIGTERM drain the calls and exit 0.";
 
@@ -78,7 +89,25 @@ int cmd_serve(int argc, char **argv) {
     std::fprintf(stderr, "callagent serve: server.listen %s\n", options.error().message.c_str());
     return 2;
   }
-  auto agent = make_agent(c.server.agent, args.has("config") ? *args.get("config") : std::string(), c);
+  std::string engine_config = args.get("config").value_or("");
+  if (c.server.agent == "session" && c.plugins.empty()) {
+    // Nothing configured: the offline agent, so that a fresh install answers calls.
+    const std::string dir = args.get("data-dir").value_or("callagent-data");
+    if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+      std::fprintf(stderr, "callagent serve: --data-dir %s: %s\n", dir.c_str(), std::strerror(errno));
+      return 2;
+    }
+    auto written = write_offline_config(OfflineSetup{c.session.language, dir});
+    if (!written) {
+      std::fprintf(stderr, "callagent serve: %s\n", written.error().message.c_str());
+      return 2;
+    }
+    engine_config = *written;
+    if (c.journal.path.empty()) c.journal.path = dir + "/callagent-journal.db";
+    log::write(log::Level::info, {}, "no plug-ins configured: the offline agent answers",
+               {{"config", engine_config}, {"journal", c.journal.path}});
+  }
+  auto agent = make_agent(c.server.agent, engine_config, c);
   if (!agent) {
     std::fprintf(stderr, "callagent serve: %s\n", agent.error().message.c_str());
     return 2;

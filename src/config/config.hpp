@@ -23,7 +23,9 @@ struct ServerSection {
   int max_audio_payload = 8192;  // bytes; larger audio messages are a protocol error
   int max_queued_frames = 3;     // outbound frames allowed in the kernel's send queue
   int default_rate = 8000;       // rate used before the caller's first audio tells it
-  std::string agent = "echo";
+  // "session": the configured plug-ins answer (the offline agent when none are configured);
+  // "echo": the caller's audio comes back, paced (a line check).
+  std::string agent = "session";
 };
 
 struct LogSection {

@@ -1,11 +1,15 @@
 // `callagent serve` as a process: signals, configuration errors, help.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "support/audiosocket_client.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace ca;
 namespace as = ca::audiosocket;
@@ -23,7 +27,7 @@ std::string temp_file(const std::string &name, const std::string &text) {
 }  // namespace
 
 TEST_CASE("SIGTERM: stop accepting, let the call run to the drain timeout, end it with 00 00 00, exit 0") {
-  test::Process p({kCli, "serve", "--listen", "127.0.0.1:0", "--drain-timeout", "0.4", "--threads", "1"});
+  test::Process p({kCli, "serve", "--agent", "echo", "--listen", "127.0.0.1:0", "--drain-timeout", "0.4", "--threads", "1"});
   REQUIRE(p.wait_stderr_for("\"msg\":\"listening\""));
   const long port = test::json_int_field(p.err(), "port");
   REQUIRE(port > 0);
@@ -50,7 +54,7 @@ TEST_CASE("SIGTERM: stop accepting, let the call run to the drain timeout, end i
 
 TEST_CASE("the counters are logged every stats_interval") {
   ::setenv("CALLAGENT_LOG_STATS_INTERVAL", "0.1", 1);
-  test::Process p({kCli, "serve", "--listen", "127.0.0.1:0"});
+  test::Process p({kCli, "serve", "--agent", "echo", "--listen", "127.0.0.1:0"});
   ::unsetenv("CALLAGENT_LOG_STATS_INTERVAL");
   REQUIRE(p.wait_stderr_for("\"msg\":\"listening\""));
   const long port = test::json_int_field(p.err(), "port");
@@ -63,7 +67,7 @@ TEST_CASE("the counters are logged every stats_interval") {
 }
 
 TEST_CASE("SIGINT with no calls exits at once") {
-  test::Process p({kCli, "serve", "--listen", "127.0.0.1:0", "--drain-timeout", "60"});
+  test::Process p({kCli, "serve", "--agent", "echo", "--listen", "127.0.0.1:0", "--drain-timeout", "60"});
   REQUIRE(p.wait_stderr_for("\"msg\":\"listening\""));
   p.signal(SIGINT);
   CHECK(p.wait() == 0);
@@ -80,7 +84,7 @@ TEST_CASE("a configuration error names the file and line, and serve exits 2") {
 TEST_CASE("the configuration file and the environment reach the server") {
   const std::string path = temp_file("good.toml", "[server]\nlisten = \"127.0.0.1:0\"\nmax_calls = 3\n");
   ::setenv("CALLAGENT_SERVER_MAX_CALLS", "4", 1);
-  test::Process p({kCli, "serve", "--config", path});
+  test::Process p({kCli, "serve", "--agent", "echo", "--config", path});
   ::unsetenv("CALLAGENT_SERVER_MAX_CALLS");
   REQUIRE(p.wait_stderr_for("\"msg\":\"listening\""));
   CHECK(test::json_int_field(p.err(), "max_calls") == 4);
@@ -126,4 +130,39 @@ TEST_CASE("--help on every command, and --version") {
   test::Process v({kCli, "--version"});
   CHECK(v.wait() == 0);
   CHECK(v.out().rfind("callagent 0.", 0) == 0);
+}
+
+TEST_CASE("with no plug-ins configured, serve answers with the offline agent and journals the call") {
+  test::TempDir dir;
+  test::Process p({kCli, "serve", "--listen", "127.0.0.1:0", "--threads", "1", "--drain-timeout", "0", "--data-dir",
+                   dir.path().string()});
+  REQUIRE(p.wait_stderr_for("\"msg\":\"listening\"", seconds(120)));
+  CHECK(p.err().find("the offline agent answers") != std::string::npos);
+  const long port = test::json_int_field(p.err(), "port");
+  REQUIRE(port > 0);
+
+  test::Client c(static_cast<uint16_t>(port));
+  REQUIRE(c.send_uuid());
+  // The greeting: speech, not the silence frames a host sends while idle.
+  const std::vector<int16_t> quiet(160, 0);
+  bool spoke = false;
+  for (int i = 0; i < 500 && !spoke; ++i) {
+    REQUIRE(c.send_audio(as::kind::slin8, quiet));
+    auto m = c.next(seconds(5));
+    REQUIRE(m.has_value());
+    if (m->kind != as::kind::slin8) continue;
+    int peak = 0;
+    for (size_t k = 0; k + 1 < m->payload.size(); k += 2) {
+      const int v = static_cast<int16_t>(m->payload[k] | (m->payload[k + 1] << 8));
+      peak = std::max(peak, std::abs(v));
+    }
+    spoke = peak > 1000;
+  }
+  CHECK(spoke);
+  c.close();
+  REQUIRE(p.wait_stderr_for("\"msg\":\"call ended\"", seconds(10)));
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
+  CHECK(std::filesystem::exists(dir.path() / "callagent-journal.db"));
+  CHECK(std::filesystem::exists(dir.path() / "callagent-offline.toml"));
 }

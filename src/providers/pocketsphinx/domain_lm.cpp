@@ -859,8 +859,8 @@ DomainVocabulary default_tyre_vocabulary() {
       "(is there | do you have | are there) (a | any) (free | available | open) (slot | slots | time | times | "
       "window) [{day}] [at {time}]",
       "(what | which) times (are available | are free | do you have) [{day}]",
-      "[(how about | what about | can i come | let's say | maybe)] {day} [at {time}]",
-      "[(how about | what about | can i come | let's say | maybe)] at {time} [{day}]",
+      "[(how about | what about | can i come | let's say | maybe)] {day} [at {time}] [please]",
+      "[(how about | what about | can i come | let's say | maybe)] at {time} [{day}] [please]",
       "({day} | at {time}) (works for me | is fine | would be good | is good | suits me)",
       "(do you work | are you open) (on | at) (weekends | the weekend | saturday | sunday | {day} | weekdays)",
       "(what are your | what's your | when are your) (opening hours | working hours | hours)",
