@@ -6,7 +6,8 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config
   libuv1-dev libsamplerate0-dev libtomlplusplus-dev libspeexdsp-dev
-  libsimdjson-dev libcurl4-openssl-dev libwebsockets-dev libsqlite3-dev libsqlitecpp-dev
+  libsimdjson-dev libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libssl-dev
+  libsqlite3-dev libsqlitecpp-dev
   libhowardhinnant-date-dev tzdata
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng-data
   pybind11-dev python3-dev python3-pytest

@@ -427,14 +427,31 @@ ca_status build_plugins(Engine *engine, const std::vector<config::PluginSection>
     std::vector<std::shared_ptr<prov::Tool>> tools;
   };
   prov::FactoryRegistry factories;
+  std::map<std::string, std::shared_ptr<prov::LlmProvider>, std::less<>> app_llms;  // for chains
   {
     std::lock_guard lock(engine->mu);
     factories = engine->factories;
+    for (const auto &[name, p] : engine->llm)
+      if (engine->configured.count(p.get()) == 0) app_llms.emplace(name, p);
   }
   const prov::FactoryRegistry &builtin = prov::builtin_factories();
   std::vector<Built> built;
-  for (const config::PluginSection &sec : sections) {
+  // Fallback chains last: they name other [llm.*] sections, which must be built by then.
+  std::vector<const config::PluginSection *> order;
+  for (const config::PluginSection &sec : sections)
+    if (sec.kind != config::PluginSection::Kind::llm || sec.type != "fallback") order.push_back(&sec);
+  for (const config::PluginSection &sec : sections)
+    if (sec.kind == config::PluginSection::Kind::llm && sec.type == "fallback") order.push_back(&sec);
+  for (const config::PluginSection *sec_ptr : order) {
+    const config::PluginSection &sec = *sec_ptr;
     prov::FactoryArgs args{sec.name, sec.options, sec.where};
+    // A chain ([llm.X] type = "fallback") names sections built before it.
+    args.find_llm = [&](std::string_view name) -> std::shared_ptr<prov::LlmProvider> {
+      for (const Built &b : built)
+        if (b.llm && b.section->name == name) return b.llm;
+      auto it = app_llms.find(name);
+      return it == app_llms.end() ? nullptr : it->second;
+    };
     const std::string kind = config::kind_name(sec.kind);
     auto unknown = [&](const auto &mine, const auto &theirs) {
       std::string known;

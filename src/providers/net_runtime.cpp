@@ -1,11 +1,18 @@
 #include "providers/net_runtime.hpp"
 
 #include <mutex>
+#include <thread>
 
 namespace ca::providers {
 
 NetRuntime::NetRuntime(std::string name, net::HttpClientOptions options)
-    : loop_(std::move(name)), http_(loop_, std::move(options)) {}
+    : parts_(std::make_unique<Parts>(std::move(name), std::move(options))) {}
+
+NetRuntime::~NetRuntime() {
+  if (parts_->loop.on_loop_thread()) {
+    std::thread([parts = std::move(parts_)]() mutable { parts.reset(); }).detach();
+  }
+}
 
 std::shared_ptr<NetRuntime> NetRuntime::shared() {
   // Weak: when the last provider goes, the thread and the connections go too (and a later

@@ -17,21 +17,28 @@ namespace ca::providers {
 class NetRuntime {
  public:
   explicit NetRuntime(std::string name = "ca-net", net::HttpClientOptions options = {});
-  // The client is destroyed before its loop (member order).
-  ~NetRuntime() = default;
+  // Stops the client, then the loop. The last reference may go anywhere — a provider released
+  // from inside one of its own callbacks drops it on the loop thread, which cannot join itself
+  // nor destroy the HTTP client under libcurl's feet — so there the teardown is handed to a
+  // short-lived thread.
+  ~NetRuntime();
 
   NetRuntime(const NetRuntime &) = delete;
   NetRuntime &operator=(const NetRuntime &) = delete;
 
-  net::EventLoop &loop() { return loop_; }
-  net::HttpClient &http() { return http_; }
+  net::EventLoop &loop() { return parts_->loop; }
+  net::HttpClient &http() { return parts_->http; }
 
   // The process's runtime, started on first use; it lives while any provider holds it.
   static std::shared_ptr<NetRuntime> shared();
 
  private:
-  net::EventLoop loop_;
-  net::HttpClient http_;
+  struct Parts {
+    Parts(std::string name, net::HttpClientOptions options) : loop(std::move(name)), http(loop, std::move(options)) {}
+    net::EventLoop loop;
+    net::HttpClient http;  // destroyed before its loop (member order)
+  };
+  std::unique_ptr<Parts> parts_;
 };
 
 }  // namespace ca::providers

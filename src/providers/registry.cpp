@@ -3,7 +3,16 @@
 #include <algorithm>
 
 #include "agent/rule_agent/rule_agent.hpp"
+#include "providers/anthropic/anthropic_llm.hpp"
+#include "providers/deepgram/deepgram_stt.hpp"
+#include "providers/elevenlabs/elevenlabs_tts.hpp"
 #include "providers/espeak/espeak_tts.hpp"
+#include "providers/google/google_stt.hpp"
+#include "providers/google/google_tts.hpp"
+#include "providers/llm_fallback.hpp"
+#include "providers/openai/openai_llm.hpp"
+#include "providers/openai/openai_stt.hpp"
+#include "providers/openai/openai_tts.hpp"
 #include "providers/pocketsphinx/sphinx_stt.hpp"
 #include "text/lang.hpp"
 #include "tools/tyre_tools.hpp"
@@ -38,8 +47,17 @@ Result<std::shared_ptr<LlmProvider>> make_rule_agent(const FactoryArgs &a) {
 FactoryRegistry make_builtins() {
   FactoryRegistry r;
   r.tts["espeak"] = make_espeak_tts;
+  r.tts["openai"] = make_openai_tts_factory;
+  r.tts["google"] = make_google_tts_factory;
+  r.tts["elevenlabs"] = make_elevenlabs_tts_factory;
   r.stt["pocketsphinx"] = make_sphinx_stt;
+  r.stt["openai"] = make_openai_stt_from_args;
+  r.stt["google"] = make_google_stt_from_args;
+  r.stt["deepgram"] = make_deepgram_stt;
   r.llm.emplace("rule_based", make_rule_agent);
+  r.llm.emplace("anthropic", make_anthropic_llm);
+  r.llm.emplace("openai", make_openai_llm);
+  r.llm.emplace("fallback", [](const FactoryArgs &a) { return make_llm_fallback(a, a.find_llm); });
   r.tools.emplace("tyre_shop", [](const FactoryArgs &a) {
     return tools::make_tyre_tools_from_options(a.where + ": [tools." + a.name + "]", a.options);
   });

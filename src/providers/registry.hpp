@@ -22,6 +22,9 @@ struct FactoryArgs {
   std::string name;      // the instance's name: NAME of [llm.NAME]
   json::Value options;   // the section without `type`: an object
   std::string where;     // "file:line" of the section, for messages
+  // An [llm.*] provider built from an earlier section (or registered by the application), by
+  // name; null when there is none. For chains ("fallback"); may be empty.
+  std::function<std::shared_ptr<LlmProvider>(std::string_view name)> find_llm = nullptr;
 };
 
 using SttFactory = std::function<Result<std::shared_ptr<SttProvider>>(const FactoryArgs &)>;
