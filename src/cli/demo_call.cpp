@@ -34,8 +34,11 @@
 #include "cli/host.hpp"
 #include "cli/offline.hpp"
 #include "core/log.hpp"
+#include "host/call_details.hpp"
 #include "host/call_journal.hpp"
 #include "host/session_agent.hpp"
+#include "net/http_server.hpp"
+#include "net/http_sync.hpp"
 #include "providers/espeak/espeak_tts.hpp"
 #include "server/audiosocket_server.hpp"
 #include "transport/audiosocket_codec.hpp"
@@ -58,7 +61,7 @@ constexpr const char *kFitting = "I would like to book a tyre fitting in Kyiv.";
 constexpr const char *kStation = "The second one, please.";
 constexpr const char *kYes = "Yes, please.";
 constexpr const char *kWarranty = "What is the warranty on tyres?";
-constexpr const char *kOperator = "Operator, please.";
+constexpr const char *kOperator = "Can I speak to an operator, please?";
 const char *const kGoals[] = {kTyres, kStock, kFitting, kWarranty, kOperator};
 // "At eleven o'clock, please." for an hour the agent offered (7:00–20:00). pocketsphinx's acoustic
 // model mishears espeak-ng's "seven", "nine", "twelve" and "two" (nasals and short vowels after
@@ -406,6 +409,29 @@ class Caller {
   bool hung_up_ = false;
 };
 
+constexpr const char *kCallerNumber = "+380671234567";
+constexpr const char *kDetailsSecret = "demo-secret";
+
+// What the dialplan line does with CURL() before AudioSocket():
+//   Set(R=${CURL(http://127.0.0.1:9093/v1/calls/${CALLUUID},caller=${CALLERID(num)}&called=${EXTEN}…)})
+Result<void> post_call_details(uint16_t port, const std::string &uuid) {
+  net::EventLoop loop("ca-demo-http");
+  net::HttpClient client(loop);
+  net::HttpRequest r;
+  r.method = "POST";
+  r.url = "http://127.0.0.1:" + std::to_string(port) + "/v1/calls/" + uuid;
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+               {"Authorization", std::string("Bearer ") + kDetailsSecret}};
+  r.body = std::string("caller=%2B") + (kCallerNumber + 1) + "&called=100&channel=PJSIP%2Fdemo-00000001&tenant=demo";
+  r.timeouts.total = seconds(5);
+  const net::SyncResponse response = net::perform(client, loop, std::move(r));
+  if (!response.result.ok()) {
+    return make_error(Errc::io, "call details POST: " + std::to_string(response.result.status) + " " +
+                                    response.result.message);
+  }
+  return {};
+}
+
 }  // namespace
 
 int cmd_demo_load(int argc, char **argv);
@@ -466,6 +492,17 @@ int cmd_demo(int argc, char **argv) {
   auto words = std::make_shared<BotWords>();
   auto printer = std::make_shared<Printer>(*journal, words);
   o.observer = printer;
+  // AudioSocket carries only a UUID: the caller's number comes from the dialplan, which POSTs it
+  // to the host's HTTP endpoint before AudioSocket() runs — as `callagent serve` with [http].
+  auto details = std::make_shared<host::CallDetailsStore>();
+  o.details = details;
+  net::HttpServer http;
+  host::add_call_details_routes(http, *details, kDetailsSecret);
+  auto http_port = http.start();
+  if (!http_port) {
+    std::fprintf(stderr, "callagent demo: call details endpoint: %s\n", http_port.error().message.c_str());
+    return 1;
+  }
   server::ServerOptions so;
   so.host = "127.0.0.1";
   so.port = 0;
@@ -475,8 +512,14 @@ int cmd_demo(int argc, char **argv) {
     std::fprintf(stderr, "callagent demo: %s\n", srv.error().message.c_str());
     return 1;
   }
-  std::printf("  [host] AudioSocket host on 127.0.0.1:%u; the caller dials in (slin16)\n", (*srv)->port());
+  std::printf("  [host] AudioSocket host on 127.0.0.1:%u, call details on http://127.0.0.1:%u\n", (*srv)->port(),
+              *http_port);
   const std::string uuid = "7d3c1e2a-5b4f-4a6e-9d8c-1f2e3a4b5c6d";
+  if (auto posted = post_call_details(*http_port, uuid); !posted) {
+    std::fprintf(stderr, "callagent demo: %s\n", posted.error().message.c_str());
+    return 1;
+  }
+  std::printf("  [dialplan] POST /v1/calls/%s caller=%s\n", uuid.c_str(), kCallerNumber);
   Caller caller((*srv)->port(), std::move(lines).value(), words);
   if (!caller.connected()) {
     std::fprintf(stderr, "callagent demo: cannot connect to the host\n");
