@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 # The default build includes the tests and benchmarks, so the demo installs their packages too.
 demo: deps-test build
-	$(BUILD)/callagent demo --load
+	$(BUILD)/callagent demo
 
 test: deps-test build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
