@@ -13,7 +13,7 @@ build_pkgs=(
   pybind11-dev python3-dev python3-pytest
 )
 test_pkgs=(
-  doctest-dev libbenchmark-dev abigail-tools flite
+  doctest-dev libbenchmark-dev abigail-tools flite espeak-ng
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -910,6 +910,19 @@ TEST_CASE("en: winter tyres for a car") {
   CHECK(has(t.reply, std::to_string(num(t.calls[0].result["items"].items()[0], "price")) + " UAH"));
 }
 
+TEST_CASE("en: asking for an operator while an order is offered is no yes to the order") {
+  Harness h;
+  INFO(h.transcript());
+  Turn t = h.say("I need winter tyres, size 205/55 R16");
+  REQUIRE(t.names() == std::vector<std::string>{"search_tires"});
+  t = h.say("Do you have the cheaper one in stock?");
+  REQUIRE(t.names() == std::vector<std::string>{"check_availability"});
+  CHECK(has(t.reply, "Shall I place an order?"));
+  t = h.say("Can I speak to an operator, please?");
+  REQUIRE(t.names() == std::vector<std::string>{"transfer_to_operator"});
+  CHECK(t.transferred);
+}
+
 TEST_CASE("en: a tyre change in Kyiv tomorrow morning") {
   Harness h;
   INFO(h.transcript());

@@ -1181,7 +1181,9 @@ void Dialogue::user_turn(const std::string &text) {
   }
 
   // ---- yes / no to what was asked ----
-  if (sl.answer != Answer::none || sl.backchannel) {
+  // Not when the caller clearly asks for something else: the "please" of "can I speak to an
+  // operator, please" after "Shall I place an order?" is no yes.
+  if ((sl.answer != Answer::none || sl.backchannel) && !strong) {
     const bool yes = sl.answer == Answer::yes || (sl.answer == Answer::none && sl.backchannel);
     switch (e) {
       case Expect::order_offer:
