@@ -10,3 +10,6 @@ void bind_engine(pybind11::module_ &m);
 
 // A turn's timeline as a dict of its fields (engine.cpp).
 pybind11::dict timeline_dict(const ca_turn_timeline &t);
+
+// A session's counters as a dict of their fields (engine.cpp).
+pybind11::dict stats_dict(const ca_session_stats &s);

@@ -240,17 +240,7 @@ class PySession {
   py::dict stats() const {
     ca_session_stats st;
     check(s_.stats(st));
-    py::dict d;
-    d["frames_in"] = st.frames_in;
-    d["frames_out"] = st.frames_out;
-    d["frames_silent"] = st.frames_silent;
-    d["turns"] = st.turns;
-    d["barge_ins"] = st.barge_ins;
-    d["barge_in_resumes"] = st.barge_in_resumes;
-    d["llm_requests"] = st.llm_requests;
-    d["tool_calls"] = st.tool_calls;
-    d["fillers"] = st.fillers;
-    return d;
+    return stats_dict(st);
   }
 
  private:
@@ -259,6 +249,24 @@ class PySession {
 };
 
 }  // namespace
+
+py::dict stats_dict(const ca_session_stats &s) {
+  py::dict d;
+  d["frames_in"] = s.frames_in;
+  d["frames_out"] = s.frames_out;
+  d["frames_silent"] = s.frames_silent;
+  d["turns"] = s.turns;
+  d["barge_ins"] = s.barge_ins;
+  d["barge_in_resumes"] = s.barge_in_resumes;
+  d["llm_requests"] = s.llm_requests;
+  d["tool_calls"] = s.tool_calls;
+  d["fillers"] = s.fillers;
+  d["llm_input_tokens"] = s.llm_input_tokens;
+  d["llm_output_tokens"] = s.llm_output_tokens;
+  d["stt_audio_ms"] = s.stt_audio_ms;
+  d["tts_characters"] = s.tts_characters;
+  return d;
+}
 
 py::dict timeline_dict(const ca_turn_timeline &t) {
   py::dict tl;

@@ -156,17 +156,7 @@ class Simulator {
     ca_session_stats s{};
     s.struct_size = sizeof s;
     check(ca_sim_get_stats(sim_, &s));
-    py::dict d;
-    d["frames_in"] = s.frames_in;
-    d["frames_out"] = s.frames_out;
-    d["frames_silent"] = s.frames_silent;
-    d["turns"] = s.turns;
-    d["barge_ins"] = s.barge_ins;
-    d["barge_in_resumes"] = s.barge_in_resumes;
-    d["llm_requests"] = s.llm_requests;
-    d["tool_calls"] = s.tool_calls;
-    d["fillers"] = s.fillers;
-    return d;
+    return stats_dict(s);
   }
 
   std::optional<double> ended_at_ms() const {

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define CALLAGENT_VERSION_MAJOR 0
-#define CALLAGENT_VERSION_MINOR 2
+#define CALLAGENT_VERSION_MINOR 3
 #define CALLAGENT_VERSION_PATCH 0
 #define CALLAGENT_VERSION \
   (CALLAGENT_VERSION_MAJOR * 10000 + CALLAGENT_VERSION_MINOR * 100 + CALLAGENT_VERSION_PATCH)
@@ -766,6 +766,13 @@ typedef struct ca_session_stats {
   uint64_t llm_requests;
   uint64_t tool_calls;
   uint64_t fillers;
+  /* Since 0.3: what providers bill on. Tokens as the LLM plug-in reported them to
+   * ca_sink_llm_done; caller audio sent to the STT plug-in, in milliseconds; characters (code
+   * points) sent to the TTS plug-in. */
+  uint64_t llm_input_tokens;
+  uint64_t llm_output_tokens;
+  uint64_t stt_audio_ms;
+  uint64_t tts_characters;
 } ca_session_stats;
 
 /*

@@ -189,6 +189,10 @@ ca_status copy_stats(const session::SessionStats &in, ca_session_stats *stats, c
   full.llm_requests = in.llm_requests;
   full.tool_calls = in.tool_calls;
   full.fillers = in.fillers;
+  full.llm_input_tokens = in.llm_input_tokens;
+  full.llm_output_tokens = in.llm_output_tokens;
+  full.stt_audio_ms = in.stt_audio_ms;
+  full.tts_characters = in.tts_characters;
   // Whole fields only: every field after struct_size is a uint64_t.
   size_t n = size < sizeof full ? size : sizeof full;
   n = kFirst + (n - kFirst) / sizeof(uint64_t) * sizeof(uint64_t);

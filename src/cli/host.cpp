@@ -68,6 +68,8 @@ Result<Agent> make_agent(const std::string &name, const std::string &config_path
       jo.default_prompt = config.journal.default_prompt;
       jo.journal.retention.turns_days = config.journal.turns_days;
       jo.journal.retention.caller_anonymise_days = config.journal.caller_days;
+      jo.prices = {config.journal.price_llm_input, config.journal.price_llm_output, config.journal.price_stt_minute,
+                   config.journal.price_tts_mchars};
       auto j = host::CallJournal::open(jo);
       if (!j) return make_error(Errc::config, "journal.path " + config.journal.path + ": " + j.error().message);
       keep->journal = std::move(j).value();

@@ -97,6 +97,12 @@ struct JournalSection {
   std::string default_prompt;  // a versioned prompt (`callagent prompts add`) calls run with
   int turns_days = 90;         // transcripts and tool calls kept this long
   int caller_days = 365;       // caller numbers anonymised after this
+  // A call's cost from its usage, in USD: per million LLM input/output tokens, per minute of
+  // recognised audio, per million synthesised characters.
+  double price_llm_input = 0;
+  double price_llm_output = 0;
+  double price_stt_minute = 0;
+  double price_tts_mchars = 0;
 };
 
 // The host's HTTP endpoint ([http]): call details from the dialplan, health.

@@ -188,7 +188,7 @@ void CallJournal::on_event(const std::string &uuid, const ca_event &e) {
   }
 }
 
-void CallJournal::on_call_end(const std::string &uuid, server::EndReason reason, const ca_session_stats &) {
+void CallJournal::on_call_end(const std::string &uuid, server::EndReason reason, const ca_session_stats &stats) {
   Call c;
   {
     std::lock_guard lock(calls_mu_);
@@ -209,6 +209,8 @@ void CallJournal::on_call_end(const std::string &uuid, server::EndReason reason,
   } else {
     end.outcome = journal::Outcome::completed;
   }
+  end.cost_usd = journal::cost_usd(options_.prices, {stats.llm_input_tokens, stats.llm_output_tokens,
+                                                     stats.stt_audio_ms, stats.tts_characters});
   journal_->call_ended(uuid, std::move(end));
 }
 

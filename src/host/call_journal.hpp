@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "host/session_agent.hpp"
+#include "journal/cost.hpp"
 #include "journal/journal.hpp"
 #include "journal/prompts.hpp"
 
@@ -25,6 +26,7 @@ struct CallJournalOptions {
   std::string default_prompt;   // a versioned prompt's name; "": calls keep the configured prompt
   Nanos plan_refresh = seconds(5);
   journal::JournalOptions journal{};
+  journal::Prices prices;  // each call's cost_usd from its session's usage
 };
 
 class CallJournal final : public CallObserver {

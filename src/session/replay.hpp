@@ -15,7 +15,7 @@
 
 namespace ca::session {
 
-constexpr uint32_t kReplayVersion = 2;  // 2: session.history_window, session.pii_masking, request ids
+constexpr uint32_t kReplayVersion = 3;  // 2: session.history_window, session.pii_masking, request ids; 3: LLM usage
 
 struct ReplayReport {
   uint32_t version = 0;

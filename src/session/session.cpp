@@ -84,6 +84,7 @@ class Mailbox final : public providers::SttSink,
     std::vector<int16_t> pcm;
     int rate = 0;
     providers::ToolResult tool;
+    providers::LlmUsage usage;
   };
 
   void on_stt(RequestId id, providers::SttEvent ev) override {
@@ -117,7 +118,11 @@ class Mailbox final : public providers::SttSink,
     i.call = std::move(call);
     put(std::move(i));
   }
-  void on_llm_done(RequestId id, providers::LlmUsage) override { put(simple(Item::Kind::llm_done, id)); }
+  void on_llm_done(RequestId id, providers::LlmUsage usage) override {
+    Item i = simple(Item::Kind::llm_done, id);
+    i.usage = usage;
+    put(std::move(i));
+  }
   void on_llm_error(RequestId id, std::string message) override {
     Item i = simple(Item::Kind::llm_error, id);
     i.text = std::move(message);
@@ -488,8 +493,11 @@ void write_item(Writer &w, const Mailbox::Item &i) {
   w.u64(i.id);
   switch (i.kind) {
     case K::interrupt:
-    case K::llm_done:
     case K::tts_done: break;
+    case K::llm_done:
+      w.i64(i.usage.input_tokens);
+      w.i64(i.usage.output_tokens);
+      break;
     case K::stt:
       w.u8(static_cast<uint8_t>(i.stt.type));
       w.str(i.stt.text);
@@ -525,8 +533,11 @@ bool read_item(Reader &r, Mailbox::Item &i) {
   i.id = r.u64();
   switch (i.kind) {
     case K::interrupt:
-    case K::llm_done:
     case K::tts_done: break;
+    case K::llm_done:
+      i.usage.input_tokens = r.i64();
+      i.usage.output_tokens = r.i64();
+      break;
     case K::stt: {
       const uint8_t t = r.u8();
       if (t > static_cast<uint8_t>(providers::SttEvent::Type::error)) return false;
@@ -777,7 +788,12 @@ void Session::process(Nanos now) {
       case K::stt: on_stt(i.id, std::move(i.stt), now); break;
       case K::llm_text: on_llm_text(i.id, i.text, now); break;
       case K::llm_call: on_llm_tool_call(i.id, std::move(i.call)); break;
-      case K::llm_done: on_llm_done(i.id, now); break;
+      case K::llm_done:
+        // Every round the provider finished counts, a cancelled one's too: it was billed.
+        stats_.llm_input_tokens += static_cast<uint64_t>(std::max<int64_t>(i.usage.input_tokens, 0));
+        stats_.llm_output_tokens += static_cast<uint64_t>(std::max<int64_t>(i.usage.output_tokens, 0));
+        on_llm_done(i.id, now);
+        break;
       case K::llm_error: on_llm_error(i.id, i.text, now); break;
       case K::tts_audio: on_tts_audio(i.id, i.pcm, i.rate, now); break;
       case K::tts_done: on_tts_done(i.id, true, {}); break;
@@ -993,7 +1009,10 @@ void Session::on_caller_frame(std::span<const int16_t> in, Nanos now) {
     preroll_head_ = (preroll_head_ + 1) % preroll_slots_;
     preroll_count_ = std::min(preroll_count_ + 1, preroll_slots_);
   }
-  if (stt_id_ != 0 && !stt_finishing_ && providers_.stt) providers_.stt->push(stt_id_, frame);
+  if (stt_id_ != 0 && !stt_finishing_ && providers_.stt) {
+    providers_.stt->push(stt_id_, frame);
+    stats_.stt_audio_ms += 20;
+  }
 
   if (voiced) {
     voiced_run_ += kFrame;
@@ -1058,6 +1077,7 @@ void Session::open_stt() {
     skip = preroll_count_ > fresh ? preroll_count_ - fresh : 0;
   }
   for (size_t i = skip; i < preroll_count_; ++i) providers_.stt->push(stt_id_, preroll_frame(i));
+  stats_.stt_audio_ms += (preroll_count_ - skip) * 20;
 }
 
 std::span<const int16_t> Session::preroll_frame(size_t i) const {
@@ -1526,6 +1546,9 @@ void Session::request_tts(Clause &c) {
     r.text = text::speakable(c.text, lang);
   }
   r.sample_rate = cfg_.sample_rate;
+  for (size_t i = 0; i < r.text.size(); ++i) {
+    if ((static_cast<unsigned char>(r.text[i]) & 0xc0) != 0x80) ++stats_.tts_characters;
+  }
   if (rec_) note_action("tts.synthesize", r.text);
   providers_.tts->synthesize(r, mailbox_);
 }

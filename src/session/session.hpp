@@ -154,6 +154,13 @@ struct SessionStats {
   uint64_t llm_requests = 0;
   uint64_t tool_calls = 0;
   uint64_t fillers = 0;
+  // What the providers are billed on (core/cost.hpp prices them): tokens the LLM reported, caller
+  // audio sent to the recogniser, characters sent for synthesis (phrase-cache hits included: the
+  // cache is the provider's business).
+  uint64_t llm_input_tokens = 0;
+  uint64_t llm_output_tokens = 0;
+  uint64_t stt_audio_ms = 0;
+  uint64_t tts_characters = 0;
 };
 
 class Mailbox;

@@ -150,11 +150,18 @@ void ScriptedLlm::start(const providers::LlmRequest &r, std::shared_ptr<provider
   }
   if (reply.never_finish) return;
   const auto calls = reply.tool_calls;
-  s_.after(std::max(t, reply.first_token), [this, id, sink, calls] {
+  // Usage as a vendor would bill it: about four characters of prompt per input token; a word or
+  // a tool call per output token.
+  size_t prompt_chars = r.system_prompt.size();
+  for (const auto &m : r.messages) prompt_chars += m.text.size();
+  providers::LlmUsage usage;
+  usage.input_tokens = static_cast<int64_t>(prompt_chars / 4);
+  usage.output_tokens = static_cast<int64_t>(tokens.size() + calls.size());
+  s_.after(std::max(t, reply.first_token), [this, id, sink, calls, usage] {
     if (!live_[id]) return;
     for (const auto &c : calls) sink->on_llm_tool_call(id, c);
     live_[id] = false;
-    sink->on_llm_done(id, {});
+    sink->on_llm_done(id, usage);
   });
 }
 

@@ -536,6 +536,11 @@ static void test_call(void) {
   EXPECT(stats.turns == 1);
   EXPECT(stats.llm_requests == 2);
   EXPECT(stats.tool_calls == 1);
+  /* Usage as the plug-ins reported it (ca_sink_llm_done above), and what was sent to STT and TTS. */
+  EXPECT(stats.llm_input_tokens == 100 + 120);
+  EXPECT(stats.llm_output_tokens == 20 + 5);
+  EXPECT(stats.stt_audio_ms > 0);
+  EXPECT(stats.tts_characters > 0);
   /* An older, shorter struct gets only the fields that fit. */
   memset(&stats, 0xab, sizeof stats);
   stats.struct_size = (uint32_t)offsetof(ca_session_stats, frames_silent);

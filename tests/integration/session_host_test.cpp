@@ -227,6 +227,8 @@ TEST_CASE("the dialplan's call details reach the session and the journal records
   host::CallJournalOptions jo;
   jo.path = db;
   jo.default_prompt = "shop";
+  jo.prices.stt_per_minute = 0.006;
+  jo.prices.tts_per_mchar = 15;
   auto journal = host::CallJournal::open(jo);
   REQUIRE(journal.ok());
   auto details = std::make_shared<host::CallDetailsStore>(seconds(30));
@@ -288,5 +290,8 @@ TEST_CASE("the dialplan's call details reach the session and the journal records
   CHECK(call->turns[1].speaker == journal::Speaker::bot);
   CHECK(call->turns[1].text == "Hi, how can I help?");
   CHECK(call->turns[1].timeline["turn"].as_int() == 1);
+  // Priced from the session's usage: seconds of "hello" recognised, the replies synthesised.
+  CHECK(call->call.cost_usd > 0);
+  CHECK(call->call.cost_usd < 0.01);
   std::remove(db.c_str());
 }

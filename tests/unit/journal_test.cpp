@@ -20,6 +20,7 @@
 
 #include "core/json.hpp"
 #include "journal/db.hpp"
+#include "journal/cost.hpp"
 #include "journal/journal.hpp"
 
 using namespace ca;
@@ -793,4 +794,16 @@ TEST_CASE("a child sent SIGTERM mid-stream closes its journal and keeps every ca
   CHECK(count(*db, "SELECT COUNT(*) FROM turns") == enqueued);
   CHECK(count(*db, "SELECT COUNT(*) FROM calls WHERE CAST(substr(call_id, 2) AS INTEGER) < " +
                        std::to_string(enqueued)) == enqueued);
+}
+
+TEST_CASE("a call's cost is its usage at the configured prices") {
+  journal::Prices p;
+  p.llm_input_per_mtok = 3;    // USD per million
+  p.llm_output_per_mtok = 15;
+  p.stt_per_minute = 0.016;
+  p.tts_per_mchar = 16;
+  journal::Usage u{200'000, 10'000, 90'000, 5'000};
+  CHECK(journal::cost_usd(p, u) == doctest::Approx(0.6 + 0.15 + 0.024 + 0.08));
+  CHECK(journal::cost_usd(journal::Prices{}, u) == 0);
+  CHECK(journal::cost_usd(p, journal::Usage{}) == 0);
 }

@@ -167,6 +167,16 @@ TEST_CASE("a two-turn dialogue with a tool call") {
   CHECK(tl.tts_first_audio > tl.first_clause);
   CHECK(tl.first_frame_ready >= tl.tts_first_audio);
   CHECK(r.final_state == State::listening);
+  // What the providers bill on: the three rounds' tokens as the LLM reported them, the caller's
+  // audio sent to the recogniser, the characters sent for synthesis.
+  const session::SessionStats &st = rig.sim.session()->stats();
+  CHECK(st.llm_output_tokens == (3 + 1) + 6 + 5);  // "Let me check." and its tool call; 6 words; 5 words
+  CHECK(st.llm_input_tokens > 0);
+  CHECK(st.stt_audio_ms >= 1500 + 800);
+  CHECK(st.stt_audio_ms <= 1500 + 800 + 2 * (300 + 1000));  // pre-roll and trailing silence, at most
+  size_t chars = 0;
+  for (const auto &text : rig.tts->texts()) chars += text.size();  // ASCII here
+  CHECK(st.tts_characters == chars);
 }
 
 TEST_CASE("barge-in: mutes within a frame of the decision, commits on words, keeps what was heard") {
