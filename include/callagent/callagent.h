@@ -671,7 +671,11 @@ CA_API ca_status ca_session_push_dtmf(ca_session_t *session, char digit);
 /* The caller hung up: the next ca_session_process ends the session. Owning thread. */
 CA_API ca_status ca_session_push_hangup(ca_session_t *session);
 
-/* This many of the pulled samples have actually been played to the caller. Owning thread. */
+/*
+ * This many of the samples pulled with audio (has_audio set) have actually been played to the
+ * caller; frames pulled as silence are not counted. A host that never calls it is taken to play
+ * everything it pulls at once. Owning thread.
+ */
 CA_API ca_status ca_session_push_played(ca_session_t *session, uint64_t samples);
 
 /* The outcome of a transfer the session asked for (non-zero: it succeeded and the call ends).

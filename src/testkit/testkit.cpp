@@ -381,8 +381,8 @@ SimResult CallSimulator::run(Nanos until) {
       ++result.process_calls;
       last_process = next_tick;
       if (session_->ended()) break;
-      session_->pull(out);
-      session_->push_played(n);
+      // Played as the hosts report it: the frames that carried the bot's audio.
+      if (session_->pull(out)) session_->push_played(n);
       outbound_.insert(outbound_.end(), out.begin(), out.end());
       next_tick += kFrame;
     } else {
