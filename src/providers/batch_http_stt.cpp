@@ -278,4 +278,19 @@ void BatchHttpStt::cancel(RequestId stream) {
   std::lock_guard wait_for_delivery(core_->deliver_mu);
 }
 
+Result<BatchSttOptions> batch_stt_options(const FactoryArgs &args, int64_t default_max_seconds,
+                                          int64_t max_max_seconds) {
+  auto timeout = int_option(args, "timeout_ms", 30000, 100, 600000);
+  if (!timeout) return timeout.error();
+  auto retries = int_option(args, "retries", 2, 0, 10);
+  if (!retries) return retries.error();
+  auto max_seconds = int_option(args, "max_seconds", default_max_seconds, 1, max_max_seconds);
+  if (!max_seconds) return max_seconds.error();
+  BatchSttOptions o;
+  o.timeout = millis(*timeout);
+  o.retry.max_attempts = static_cast<int>(*retries) + 1;
+  o.max_seconds = static_cast<size_t>(*max_seconds);
+  return o;
+}
+
 }  // namespace ca::providers

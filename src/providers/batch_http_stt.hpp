@@ -27,6 +27,7 @@
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 #include "providers/net_runtime.hpp"
+#include "providers/registry.hpp"
 #include "providers/provider.hpp"
 
 namespace ca::providers {
@@ -60,6 +61,11 @@ struct BatchSttOptions {
   size_t max_seconds = 120;  // audio beyond this is dropped (vendors refuse long uploads)
   std::string api_key;       // masked in error texts even when too short for core/secrets
 };
+
+// The options every batch provider takes: timeout_ms (default 30000), retries (default 2) and
+// max_seconds (default `default_max_seconds`, at most `max_max_seconds`).
+Result<BatchSttOptions> batch_stt_options(const FactoryArgs &args, int64_t default_max_seconds,
+                                          int64_t max_max_seconds);
 
 class BatchHttpStt final : public SttProvider {
  public:

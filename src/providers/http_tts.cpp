@@ -368,33 +368,11 @@ size_t HttpTts::active() const {
 
 // ---- helpers ----
 
-Result<std::string> tts_string_option(const FactoryArgs &args, std::string_view key, std::string fallback) {
-  const json::Value *v = args.options.find(key);
-  if (v == nullptr) return fallback;
-  if (!v->is_string()) {
-    return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + " must be a string");
-  }
-  return v->as_string();
-}
-
-Result<double> tts_number_option(const FactoryArgs &args, std::string_view key, double fallback, double min, double max,
-                                 bool *present) {
-  const json::Value *v = args.options.find(key);
-  if (present != nullptr) *present = v != nullptr;
-  if (v == nullptr) return fallback;
-  if (!v->is_number() || v->as_double() < min || v->as_double() > max) {
-    char range[64];
-    std::snprintf(range, sizeof range, " must be a number from %g to %g", min, max);
-    return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + range);
-  }
-  return v->as_double();
-}
-
 Result<HttpTtsLimits> http_tts_limits(const FactoryArgs &args) {
   HttpTtsLimits l;
-  auto total = tts_number_option(args, "timeout_ms", 30000, 100, 600000);
+  auto total = number_option(args, "timeout_ms", 30000, 100, 600000);
   if (!total) return total.error();
-  auto idle = tts_number_option(args, "idle_timeout_ms", 10000, 100, 600000);
+  auto idle = number_option(args, "idle_timeout_ms", 10000, 100, 600000);
   if (!idle) return idle.error();
   l.timeout = millis(static_cast<int64_t>(*total));
   l.idle_timeout = millis(static_cast<int64_t>(*idle));

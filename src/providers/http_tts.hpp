@@ -115,11 +115,6 @@ class HttpTts final : public TtsProvider {
   std::shared_ptr<Core> core_;
 };
 
-// Options the network TTS factories share. Each names the section in its error.
-Result<std::string> tts_string_option(const FactoryArgs &args, std::string_view key, std::string fallback);
-// A number; `present` (when given) says whether the option was there.
-Result<double> tts_number_option(const FactoryArgs &args, std::string_view key, double fallback, double min, double max,
-                                 bool *present = nullptr);
 // timeout_ms (the whole request, default 30000) and idle_timeout_ms (default 10000).
 Result<HttpTtsLimits> http_tts_limits(const FactoryArgs &args);
 

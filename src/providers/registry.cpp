@@ -83,4 +83,36 @@ Result<void> check_option_keys(const FactoryArgs &args, std::initializer_list<st
   return {};
 }
 
+Result<std::string> string_option(const FactoryArgs &args, std::string_view key, std::string fallback) {
+  const json::Value *v = args.options.find(key);
+  if (v == nullptr) return fallback;
+  if (!v->is_string()) {
+    return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + " must be a string");
+  }
+  return v->as_string();
+}
+
+Result<int64_t> int_option(const FactoryArgs &args, std::string_view key, int64_t fallback, int64_t min, int64_t max) {
+  const json::Value *v = args.options.find(key);
+  if (v == nullptr) return fallback;
+  if (!v->is_integer() || v->as_int() < min || v->as_int() > max) {
+    return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + " must be an integer from " +
+                                        std::to_string(min) + " to " + std::to_string(max));
+  }
+  return v->as_int();
+}
+
+Result<double> number_option(const FactoryArgs &args, std::string_view key, double fallback, double min, double max,
+                             bool *present) {
+  const json::Value *v = args.options.find(key);
+  if (present != nullptr) *present = v != nullptr;
+  if (v == nullptr) return fallback;
+  if (!v->is_number() || v->as_double() < min || v->as_double() > max) {
+    char range[64];
+    std::snprintf(range, sizeof range, " must be a number from %g to %g", min, max);
+    return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + range);
+  }
+  return v->as_double();
+}
+
 }  // namespace ca::providers

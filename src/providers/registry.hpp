@@ -47,4 +47,11 @@ const FactoryRegistry &builtin_factories();
 // `known` lists the accepted keys; the error names the first unknown one and the section.
 Result<void> check_option_keys(const FactoryArgs &args, std::initializer_list<std::string_view> known);
 
+// Typed options: `fallback` when absent; a value of the wrong type or out of [min, max] is an error
+// naming the option and the section. `present` (when given) says whether the option was there.
+Result<std::string> string_option(const FactoryArgs &args, std::string_view key, std::string fallback);
+Result<int64_t> int_option(const FactoryArgs &args, std::string_view key, int64_t fallback, int64_t min, int64_t max);
+Result<double> number_option(const FactoryArgs &args, std::string_view key, double fallback, double min, double max,
+                             bool *present = nullptr);
+
 }  // namespace ca::providers

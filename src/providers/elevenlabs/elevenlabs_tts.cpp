@@ -126,7 +126,7 @@ Result<std::shared_ptr<TtsProvider>> make_elevenlabs_tts_factory(const FactoryAr
   for (auto [k, field] : {std::pair{"voice_uk", &o.voice_uk}, std::pair{"voice_ru", &o.voice_ru},
                           std::pair{"voice_en", &o.voice_en}, std::pair{"voice", &o.voice},
                           std::pair{"model_id", &o.model_id}, std::pair{"output_format", &o.output_format}}) {
-    auto v = tts_string_option(args, k, *field);
+    auto v = string_option(args, k, *field);
     if (!v) return v.error();
     *field = std::move(*v);
   }
@@ -148,7 +148,7 @@ Result<std::shared_ptr<TtsProvider>> make_elevenlabs_tts_factory(const FactoryAr
   for (const Num &n : {Num{"stability", 0, 1, &s.stability}, Num{"similarity_boost", 0, 1, &s.similarity_boost},
                        Num{"style", 0, 1, &s.style}, Num{"speed", 0.7, 1.2, &s.speed}}) {
     bool present = false;
-    auto v = tts_number_option(args, n.key, 0, n.min, n.max, &present);
+    auto v = number_option(args, n.key, 0, n.min, n.max, &present);
     if (!v) return v.error();
     if (present) *n.field = *v;
   }

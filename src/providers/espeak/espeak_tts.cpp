@@ -591,28 +591,6 @@ std::string espeak_clean_text(std::string_view text) {
 
 // ---- the factory ----
 
-namespace {
-
-Result<int> int_option(const FactoryArgs &args, std::string_view key, int fallback) {
-  const json::Value *v = args.options.find(key);
-  if (v == nullptr) return fallback;
-  if (!v->is_integer() || v->as_int() < INT32_MIN || v->as_int() > INT32_MAX) {
-    return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + " must be an integer");
-  }
-  return static_cast<int>(v->as_int());
-}
-
-Result<std::string> string_option(const FactoryArgs &args, std::string_view key, std::string fallback) {
-  const json::Value *v = args.options.find(key);
-  if (v == nullptr) return fallback;
-  if (!v->is_string()) {
-    return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + " must be a string");
-  }
-  return v->as_string();
-}
-
-}  // namespace
-
 Result<std::shared_ptr<TtsProvider>> make_espeak_tts(const FactoryArgs &args) {
   if (auto r = check_option_keys(args, {"voice_uk", "voice_ru", "voice_en", "rate", "pitch", "volume", "cache_bytes",
                                         "cache_dir"});
@@ -627,9 +605,10 @@ Result<std::shared_ptr<TtsProvider>> make_espeak_tts(const FactoryArgs &args) {
     *field = std::move(*v);
   }
   for (auto [key, field] : {std::pair{"rate", &o.rate}, std::pair{"pitch", &o.pitch}, std::pair{"volume", &o.volume}}) {
-    auto v = int_option(args, key, *field);
+    // Ranges are EspeakTts::create's to check, with its own message.
+    auto v = int_option(args, key, *field, INT32_MIN, INT32_MAX);
     if (!v) return v.error();
-    *field = *v;
+    *field = static_cast<int>(*v);
   }
   auto cache = tts_cache_options(args);
   if (!cache) return cache.error();

@@ -86,16 +86,6 @@ class GoogleSttBackend final : public BatchSttBackend {
   GoogleSttOptions opts_;
 };
 
-Result<int64_t> int_option(const FactoryArgs &a, std::string_view key, int64_t fallback, int64_t lo, int64_t hi) {
-  const json::Value *v = a.options.find(key);
-  if (v == nullptr) return fallback;
-  if (!v->is_integer() || v->as_int() < lo || v->as_int() > hi) {
-    return make_error(Errc::config, a.where + ": " + a.name + ": " + std::string(key) + " must be an integer from " +
-                                        std::to_string(lo) + " to " + std::to_string(hi));
-  }
-  return v->as_int();
-}
-
 }  // namespace
 
 std::string google_language_code(std::string_view language) {
@@ -175,15 +165,9 @@ Result<std::shared_ptr<SttProvider>> make_google_stt_from_args(const FactoryArgs
     if (!p->is_bool()) return make_error(Errc::config, args.where + ": " + args.name + ": punctuation must be true or false");
     o.punctuation = p->as_bool();
   }
-  auto timeout = int_option(args, "timeout_ms", 30000, 100, 600000);
-  if (!timeout) return timeout.error();
-  auto retries = int_option(args, "retries", 2, 0, 10);
-  if (!retries) return retries.error();
-  auto max_seconds = int_option(args, "max_seconds", 60, 1, 600);
-  if (!max_seconds) return max_seconds.error();
-  o.batch.timeout = millis(*timeout);
-  o.batch.retry.max_attempts = static_cast<int>(*retries) + 1;
-  o.batch.max_seconds = static_cast<size_t>(*max_seconds);
+  auto batch = batch_stt_options(args, 60, 600);  // speech:recognize takes at most a minute
+  if (!batch) return batch.error();
+  o.batch = std::move(*batch);
   auto runtime = NetRuntime::shared();
   // Only the credential options: the auth may check for keys it does not know.
   FactoryArgs auth_args{args.name, json::Value::object(), args.where};

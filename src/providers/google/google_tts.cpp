@@ -130,14 +130,14 @@ Result<std::shared_ptr<TtsProvider>> make_google_tts_factory(const FactoryArgs &
   o.base_url = std::move(*base);
   for (auto [k, field] : {std::pair{"voice_uk", &o.voice_uk}, std::pair{"voice_ru", &o.voice_ru},
                           std::pair{"voice_en", &o.voice_en}, std::pair{"effects_profile", &o.effects_profile}}) {
-    auto v = tts_string_option(args, k, *field);
+    auto v = string_option(args, k, *field);
     if (!v) return v.error();
     *field = std::move(*v);
   }
-  auto rate = tts_number_option(args, "speaking_rate", 0, 0.25, 2.0);
+  auto rate = number_option(args, "speaking_rate", 0, 0.25, 2.0);
   if (!rate) return rate.error();
   o.speaking_rate = *rate;
-  auto pitch = tts_number_option(args, "pitch", 0, -20, 20);
+  auto pitch = number_option(args, "pitch", 0, -20, 20);
   if (!pitch) return pitch.error();
   o.pitch = *pitch;
   auto limits = http_tts_limits(args);

@@ -76,14 +76,14 @@ Result<std::shared_ptr<TtsProvider>> make_openai_tts_factory(const FactoryArgs &
   o.api_key = std::move(*key);
   for (auto [k, field] : {std::pair{"model", &o.model}, std::pair{"voice", &o.voice},
                           std::pair{"instructions", &o.instructions}}) {
-    auto v = tts_string_option(args, k, *field);
+    auto v = string_option(args, k, *field);
     if (!v) return v.error();
     *field = std::move(*v);
   }
   if (o.model.empty() || o.voice.empty()) {
     return make_error(Errc::config, args.where + ": " + args.name + ": model and voice must not be empty");
   }
-  auto speed = tts_number_option(args, "speed", 0, 0.25, 4.0);
+  auto speed = number_option(args, "speed", 0, 0.25, 4.0);
   if (!speed) return speed.error();
   o.speed = *speed;
   auto limits = http_tts_limits(args);
