@@ -57,6 +57,7 @@ constexpr size_t kFrame = kRate / 50;
 constexpr const char *kTyres = "Hello. I need winter tyres, size two oh five fifty five R sixteen.";
 constexpr const char *kStock = "Do you have the cheaper one in stock?";
 constexpr const char *kCity = "In Kyiv, please.";
+constexpr const char *kSeason = "Winter tyres, please.";
 constexpr const char *kFitting = "I would like to book a tyre fitting in Kyiv.";
 constexpr const char *kStation = "The second one, please.";
 constexpr const char *kYes = "Yes, please.";
@@ -81,7 +82,7 @@ const char *const kExpectedTools[] = {"search_tires",     "check_availability", 
 
 // Every line the caller may say.
 std::vector<std::string> caller_lines() {
-  std::vector<std::string> lines = {kTyres, kStock, kFitting, kCity, kStation, kYes, kWarranty, kOperator};
+  std::vector<std::string> lines = {kTyres, kStock, kFitting, kCity, kSeason, kStation, kYes, kWarranty, kOperator};
   for (int h = kFirstHour; h <= kLastHour; ++h) lines.push_back(at_hour(h));
   return lines;
 }
@@ -122,6 +123,7 @@ class Script {
     }
     repeats_ = 0;
     if (contains(bot, "Which city")) return say(kCity);
+    if (contains(bot, "summer, winter or")) return say(kSeason);
     if (contains(bot, "Which one suits you") && !station_given_) {
       station_given_ = true;
       return say(kStation);
