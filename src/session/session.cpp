@@ -789,7 +789,8 @@ void Session::process(Nanos now) {
       case K::llm_text: on_llm_text(i.id, i.text, now); break;
       case K::llm_call: on_llm_tool_call(i.id, std::move(i.call)); break;
       case K::llm_done:
-        // Every round the provider finished counts, a cancelled one's too: it was billed.
+        // Every round a provider reported counts, one the session stopped waiting for too: it was
+        // billed.
         stats_.llm_input_tokens += static_cast<uint64_t>(std::max<int64_t>(i.usage.input_tokens, 0));
         stats_.llm_output_tokens += static_cast<uint64_t>(std::max<int64_t>(i.usage.output_tokens, 0));
         on_llm_done(i.id, now);
