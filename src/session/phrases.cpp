@@ -69,8 +69,7 @@ Phrases make_ru() {
 Phrases make_en() {
   Phrases p;
   p.greeting =
-      "Hello! You've reached the tyre online shop, my name is Olena. Please note that this call is handled by an "
-      "automated system. How can I help you?";
+      "Hello, this is Olena from the tyre shop, an automated system answering your call. How can I help you?";
   p.reprompt = "I'm still here. If you have any questions, I'm listening.";
   p.reprompt_confirm = "Sorry, I didn't catch that. Please say \"yes\" to confirm or \"no\" to change it.";
   p.still_there = "Are you still on the line?";

@@ -389,12 +389,13 @@ std::string Replies::in_stock(const Offer &o, std::optional<int> days) const {
     const std::string d = count(*days, lang_, "день", "дні", "днів", "день", "дня", "дней", "day", "days");
     when = pick(", доставка за " + d, ", доставка за " + d, ", delivery in " + d);
   }
-  return pick("Так, " + o.name + " " + o.size + " є в наявності: " + std::to_string(o.stock) + " шт. по " +
-                  price(o.price) + when + ". Оформити замовлення?",
-              "Да, " + o.name + " " + o.size + " есть в наличии: " + std::to_string(o.stock) + " шт. по " +
-                  price(o.price) + when + ". Оформить заказ?",
-              "Yes, " + o.name + " " + o.size + " is in stock: " + std::to_string(o.stock) + " at " + price(o.price) +
-                  " each" + when + ". Shall I place an order?");
+  // The size is the caller's own: not read back.
+  return pick("Так, " + o.name + " є в наявності: " + std::to_string(o.stock) + " шт. по " + price(o.price) + when +
+                  ". Оформити замовлення?",
+              "Да, " + o.name + " есть в наличии: " + std::to_string(o.stock) + " шт. по " + price(o.price) + when +
+                  ". Оформить заказ?",
+              "Yes, " + o.name + " is in stock: " + std::to_string(o.stock) + " at " + price(o.price) + " each" + when +
+                  ". Shall I place an order?");
 }
 
 std::string Replies::out_of_stock(const Offer &o, int days) const {
@@ -617,7 +618,9 @@ std::string Replies::choose_station(const std::string &city, const std::vector<S
     for (std::string_view prefix : {"ШинСервіс ", "ШинСервис "}) {
       if (n.starts_with(prefix)) n = n.substr(prefix.size());
     }
-    names.push_back(data(n) + " (" + data(s.address) + ")");
+    // Names only: on the phone a list of three addresses is too much to hold; the one chosen is
+    // read back with its address when the booking is confirmed.
+    names.push_back(data(n));
   }
   const std::string n_uk =
       count(static_cast<int>(stations.size()), Lang::uk, "станція", "станції", "станцій", "", "", "", "", "");
@@ -694,16 +697,12 @@ std::string Replies::booking_summary(const std::string &tool_summary, const Stat
                   on_day(date_iso) + " at " + time(t) + cost + ". " + confirm_q());
 }
 
-std::string Replies::booked(const std::string &id, const std::string &date_iso, const std::string &t,
-                            const std::string &address, std::optional<int> p) const {
-  std::string cost;
-  if (p) cost = pick(", вартість " + price(*p), ", стоимость " + price(*p), ", the price is " + price(*p));
-  return pick("Готово, ви записані " + on_day(date_iso) + " о " + time(t) + ", " + address + cost + ". Номер запису " +
-                  id + ".",
-              "Готово, вы записаны " + on_day(date_iso) + " в " + time(t) + ", " + address + cost + ". Номер записи " +
-                  id + ".",
-              "Done, you're booked " + on_day(date_iso) + " at " + time(t) + ", " + data(address) + cost +
-                  ". Your booking number is " + id + ".");
+// The caller has just heard the station, its address and the price in the summary they agreed
+// to: the day and time once more, and the number to quote.
+std::string Replies::booked(const std::string &id, const std::string &date_iso, const std::string &t) const {
+  return pick("Готово, ви записані " + on_day(date_iso) + " о " + time(t) + ". Номер запису " + id + ".",
+              "Готово, вы записаны " + on_day(date_iso) + " в " + time(t) + ". Номер записи " + id + ".",
+              "Done, you're booked " + on_day(date_iso) + " at " + time(t) + ". Your booking number is " + id + ".");
 }
 
 std::string Replies::booking_declined() const {

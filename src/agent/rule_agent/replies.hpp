@@ -136,8 +136,7 @@ class Replies {
   std::string no_slots(const std::string &date_iso) const;
   std::string booking_summary(const std::string &tool_summary, const StationInfo &station, const std::string &date_iso,
                               const std::string &time, const std::string &service, std::optional<int> price) const;
-  std::string booked(const std::string &id, const std::string &date_iso, const std::string &time,
-                     const std::string &address, std::optional<int> price) const;
+  std::string booked(const std::string &id, const std::string &date_iso, const std::string &time) const;
   std::string booking_declined() const;
   std::string ask_booking_number() const;
   std::string booking_not_found(const std::string &id) const;
