@@ -151,6 +151,9 @@ def test_a_call_with_python_plugins():
     assert any(audio[after_turn:])
     stats = session.stats()
     assert stats["turns"] == 1 and stats["tool_calls"] == 1 and stats["llm_requests"] == 2
+    # What providers bill on: the two rounds' usage as Brain reported it, audio and characters sent.
+    assert stats["llm_input_tokens"] == 20 and stats["llm_output_tokens"] == 10
+    assert stats["stt_audio_ms"] > 0 and stats["tts_characters"] > 0
     assert session.state == "listening"
 
 
