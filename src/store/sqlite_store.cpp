@@ -10,6 +10,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "store/seed.hpp"
+#include "store/store_json.hpp"
 
 namespace ca::store {
 
@@ -189,116 +190,10 @@ std::optional<Booking> load_booking(SQLite::Database &db, std::string_view id) {
 
 // ---- results kept with their idempotency keys ----
 
-json::Value to_json(const Order &o) {
-  json::Value items = json::Value::array();
-  for (const auto &l : o.items) {
-    items.push(json::Value()
-                   .set("product_id", l.product_id)
-                   .set("name", l.name)
-                   .set("size", l.size)
-                   .set("quantity", l.quantity)
-                   .set("unit_price", l.unit_price));
-  }
-  return json::Value()
-      .set("id", o.id)
-      .set("status", order_status_name(o.status))
-      .set("customer_phone", o.customer_phone)
-      .set("customer_name", o.customer_name)
-      .set("items", std::move(items))
-      .set("subtotal", o.subtotal)
-      .set("delivery_cost", o.delivery_cost)
-      .set("total", o.total)
-      .set("delivery_type", delivery_type_name(o.delivery_type))
-      .set("city", o.city)
-      .set("address", o.address)
-      .set("pickup_point_id", o.pickup_point_id)
-      .set("estimated_days", o.estimated_days)
-      .set("payment", payment_method_name(o.payment))
-      .set("created", o.created)
-      .set("estimated_delivery", o.estimated_delivery);
-}
-
-int as_int(const json::Value &v) { return static_cast<int>(v.as_int()); }
-
-Order order_from_json(const json::Value &v) {
-  Order o;
-  o.id = v["id"].as_string();
-  o.status = parse_order_status(v["status"].str()).value_or(OrderStatus::draft);
-  o.customer_phone = v["customer_phone"].as_string();
-  o.customer_name = v["customer_name"].as_string();
-  for (const auto &l : v["items"].items()) {
-    o.items.push_back({l["product_id"].as_string(), l["name"].as_string(), l["size"].as_string(), as_int(l["quantity"]),
-                       as_int(l["unit_price"])});
-  }
-  o.subtotal = as_int(v["subtotal"]);
-  o.delivery_cost = as_int(v["delivery_cost"]);
-  o.total = as_int(v["total"]);
-  o.delivery_type = parse_delivery_type(v["delivery_type"].str()).value_or(DeliveryType::none);
-  o.city = v["city"].as_string();
-  o.address = v["address"].as_string();
-  o.pickup_point_id = v["pickup_point_id"].as_string();
-  o.estimated_days = as_int(v["estimated_days"]);
-  o.payment = parse_payment_method(v["payment"].str()).value_or(PaymentMethod::none);
-  o.created = v["created"].as_string();
-  o.estimated_delivery = v["estimated_delivery"].as_string();
-  return o;
-}
-
-json::Value to_json(const Booking &b) {
-  json::Value v;
-  v.set("id", b.id)
-      .set("station_id", b.station_id)
-      .set("station_name", b.station_name)
-      .set("station_address", b.station_address)
-      .set("date", b.date)
-      .set("time", b.time)
-      .set("service", service_name(b.service))
-      .set("duration_min", b.duration_min)
-      .set("cancelled", b.cancelled)
-      .set("customer_phone", b.customer_phone)
-      .set("vehicle_info", b.vehicle_info)
-      .set("linked_order_id", b.linked_order_id);
-  if (b.price) v.set("price", *b.price);
-  if (b.tire_diameter) v.set("tire_diameter", *b.tire_diameter);
-  return v;
-}
-
-Booking booking_from_json(const json::Value &v) {
-  Booking b;
-  b.id = v["id"].as_string();
-  b.station_id = v["station_id"].as_string();
-  b.station_name = v["station_name"].as_string();
-  b.station_address = v["station_address"].as_string();
-  b.date = v["date"].as_string();
-  b.time = v["time"].as_string();
-  b.service = parse_service(v["service"].str()).value_or(Service::tire_change);
-  b.duration_min = as_int(v["duration_min"]);
-  b.cancelled = v["cancelled"].as_bool();
-  b.customer_phone = v["customer_phone"].as_string();
-  b.vehicle_info = v["vehicle_info"].as_string();
-  b.linked_order_id = v["linked_order_id"].as_string();
-  if (v.contains("price")) b.price = as_int(v["price"]);
-  if (v.contains("tire_diameter")) b.tire_diameter = as_int(v["tire_diameter"]);
-  return b;
-}
-
-json::Value to_json(const Callback &c) {
-  return json::Value()
-      .set("id", c.id)
-      .set("phone", c.phone)
-      .set("preferred_time", c.preferred_time)
-      .set("note", c.note)
-      .set("created", c.created);
-}
-
-Callback callback_from_json(const json::Value &v) {
-  return Callback{v["id"].as_string(), v["phone"].as_string(), v["preferred_time"].as_string(), v["note"].as_string(),
-                  v["created"].as_string()};
-}
-
-Order from_json_as(const json::Value &v, Order *) { return order_from_json(v); }
-Booking from_json_as(const json::Value &v, Booking *) { return booking_from_json(v); }
-Callback from_json_as(const json::Value &v, Callback *) { return callback_from_json(v); }
+// Stored as the REST API encodes them (store/store_json.hpp).
+Result<Order> from_json_as(const json::Value &v, Order *) { return order_from_json(v); }
+Result<Booking> from_json_as(const json::Value &v, Booking *) { return booking_from_json(v); }
+Result<Callback> from_json_as(const json::Value &v, Callback *) { return callback_from_json(v); }
 
 // The work of one mutating operation, done once per key: a replay returns the stored result.
 // The work and the key's record commit together, so a crash leaves neither.
@@ -314,7 +209,9 @@ Result<T> once(SQLite::Database &db, std::string_view key, std::string_view op, 
       }
       auto parsed = json::parse(q.getColumn(1).getString());
       if (!parsed) return make_error(Errc::internal, "stored result unreadable: " + parsed.error().message);
-      return from_json_as(parsed.value(), static_cast<T *>(nullptr));
+      auto stored = from_json_as(parsed.value(), static_cast<T *>(nullptr));
+      if (!stored) return make_error(Errc::internal, "stored result unreadable: " + stored.error().message);
+      return stored;
     }
   }
   SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);

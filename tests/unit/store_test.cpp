@@ -378,6 +378,11 @@ TEST_CASE("store: orders — status look-ups, draft, delivery, confirm; replays 
   REQUIRE(c2.ok());
   CHECK(c2->id == c1->id);
   CHECK(c2->status == OrderStatus::confirmed);
+  // The replay is the stored result, whole: every field survives its round trip through JSON.
+  CHECK(c2->payment == c1->payment);
+  CHECK(c2->customer_name == c1->customer_name);
+  CHECK(c2->total == c1->total);
+  CHECK(c2->items.size() == c1->items.size());
   CHECK(count(path, "SELECT SUM(quantity) FROM stock WHERE tyre_id = '" + tyre.id + "'") == stock_before - qty);
   // A fresh key cannot confirm twice, and a confirmed order's delivery is fixed.
   CHECK_FALSE(store->confirm_order(d1->id, PaymentMethod::cod, "", "k-confirm-2").ok());
