@@ -1182,6 +1182,11 @@ void Dialogue::user_turn(const std::string &text) {
   // operator, please" after "Shall I place an order?" is no yes.
   if ((sl.answer != Answer::none || sl.backchannel) && !strong) {
     const bool yes = sl.answer == Answer::yes || (sl.answer == Answer::none && sl.backchannel);
+    // No to what was offered: the goal is dropped, and the reply says so.
+    auto decline = [&](Ack ack) {
+      s.goal = Goal::none;
+      s.now.ack = ack;
+    };
     switch (e) {
       case Expect::order_offer:
         if (yes) {
@@ -1196,8 +1201,7 @@ void Dialogue::user_turn(const std::string &text) {
             }
           }
         } else if (lead == Goal::none) {
-          s.goal = Goal::none;
-          s.now.ack = Ack::offer_declined;
+          decline(Ack::offer_declined);
         }
         understood = true;
         break;
@@ -1205,8 +1209,7 @@ void Dialogue::user_turn(const std::string &text) {
         if (yes) {
           s.goal = Goal::fitting;
         } else if (lead == Goal::none) {
-          s.goal = Goal::none;
-          s.now.ack = Ack::offer_declined;
+          decline(Ack::offer_declined);
         }
         understood = true;
         break;
@@ -1214,16 +1217,14 @@ void Dialogue::user_turn(const std::string &text) {
         if (yes) {
           s.goal = Goal::operator_;
         } else if (lead == Goal::none) {
-          s.goal = Goal::none;
-          s.now.ack = Ack::operator_declined;
+          decline(Ack::operator_declined);
         }
         understood = true;
         break;
       case Expect::callback_offer:
       case Expect::callback_time:
         if (sl.answer == Answer::no && lead == Goal::none) {
-          s.goal = Goal::none;
-          s.now.ack = Ack::callback_declined;
+          decline(Ack::callback_declined);
         } else if (lead == Goal::none || lead == Goal::callback) {
           s.goal = Goal::callback;
         }
@@ -1248,8 +1249,7 @@ void Dialogue::user_turn(const std::string &text) {
         if (sl.answer == Answer::no && lead == Goal::none) {
           s.product_id.clear();
           s.quantity.reset();
-          s.goal = Goal::none;
-          s.now.ack = Ack::order_declined;
+          decline(Ack::order_declined);
         }
         understood = true;
         break;
@@ -1273,8 +1273,7 @@ void Dialogue::user_turn(const std::string &text) {
         break;
       case Expect::confirm_cancel:
         if (sl.answer == Answer::no && lead == Goal::none) {
-          s.goal = Goal::none;
-          s.now.ack = Ack::cancel_declined;
+          decline(Ack::cancel_declined);
         }
         understood = true;
         break;
