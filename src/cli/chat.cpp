@@ -22,6 +22,7 @@
 #include "cli/offline.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "session/llm_request.hpp"
 #include "session/session.hpp"
 
 namespace ca::cli {
@@ -126,19 +127,14 @@ class Chat {
 
  private:
   providers::LlmRequest request() {
-    providers::LlmRequest r;
+    session::LlmRequestInput in;
+    in.conversation = &conversation_;
+    in.window = cfg_.history_window;
+    in.system_prompt = cfg_.system_prompt;
+    if (cfg_.pii_masking) in.vault = &vault_;
+    in.tools = &tools_;
+    providers::LlmRequest r = session::build_llm_request(in);
     r.id = next_id_++;
-    agent::Conversation::Window window = conversation_.window(cfg_.history_window);
-    r.system_prompt = cfg_.system_prompt;
-    if (!window.summary.empty()) r.system_prompt += "\n\nEarlier in this call (summary):\n" + window.summary;
-    r.messages = std::move(window.messages);
-    if (cfg_.pii_masking) {
-      for (agent::Message &m : r.messages) {
-        m.text = vault_.mask(m.text);
-        for (agent::ToolCall &c : m.tool_calls) c.arguments_json = vault_.mask(c.arguments_json);
-      }
-    }
-    for (const auto &t : tools_) r.tools.push_back({t->spec().name, t->spec().description, t->spec().parameters_json});
     return r;
   }
 

@@ -12,6 +12,7 @@
 #include "agent/tool_key.hpp"
 #include "audio/frame.hpp"
 #include "core/fnv.hpp"
+#include "session/llm_request.hpp"
 #include "session/text_utils.hpp"
 #include "text/lang.hpp"
 #include "text/speech.hpp"
@@ -1241,33 +1242,15 @@ void Session::start_llm(Nanos now) {
   ++stats_.llm_requests;
   if (!llm_speculative_ && timeline_.llm_request == 0) timeline_.llm_request = now;
 
-  providers::LlmRequest r;
+  LlmRequestInput in;
+  in.conversation = &conversation_;
+  in.window = cfg_.history_window;
+  in.system_prompt = cfg_.system_prompt;
+  if (llm_speculative_) in.pending_user = &speculative_text_;  // an eager start: not yet committed
+  if (cfg_.pii_masking) in.vault = &vault_;
+  in.tools = &providers_.tools;
+  providers::LlmRequest r = build_llm_request(in);
   r.id = llm_id_;
-  // An eager start adds the caller's words still to be committed: room for them in the window.
-  const size_t room = llm_speculative_ && cfg_.history_window > 1 ? cfg_.history_window - 1 : cfg_.history_window;
-  agent::Conversation::Window window = conversation_.window(room);
-  r.system_prompt = cfg_.system_prompt;
-  if (!window.summary.empty()) {
-    r.system_prompt += (r.system_prompt.empty() ? "" : "\n\n");
-    r.system_prompt += "Earlier in this call (summary):\n" + window.summary;
-  }
-  r.messages = std::move(window.messages);
-  if (llm_speculative_) {
-    agent::Message m;
-    m.role = agent::Role::user;
-    m.text = speculative_text_;
-    r.messages.push_back(std::move(m));
-  }
-  if (cfg_.pii_masking) {
-    for (agent::Message &m : r.messages) {
-      m.text = vault_.mask(m.text);
-      for (agent::ToolCall &c : m.tool_calls) c.arguments_json = vault_.mask(c.arguments_json);
-    }
-  }
-  for (const auto &t : providers_.tools) {
-    const auto &s = t->spec();
-    r.tools.push_back({s.name, s.description, s.parameters_json});
-  }
   if (rec_) note_action("llm.start", std::to_string(r.messages.size()) + ":" + (r.messages.empty() ? "" : r.messages.back().text));
   providers_.llm->start(r, mailbox_);
 }
