@@ -7,6 +7,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/secrets.hpp"
+#include "providers/credentials.hpp"
 
 namespace ca::providers {
 
@@ -250,21 +251,25 @@ void LlmStreamRunner::cancel(RequestId id) {
 
 namespace ca::providers {
 
-Result<void> read_llm_common_options(const FactoryArgs &args, const LlmCommonOptions &into) {
+Result<void> read_http_llm_options(const FactoryArgs &args, HttpLlmOptions &o) {
+  if (auto ok = check_option_keys(args, {"model", "max_tokens", "temperature", "base_url", "api_key_env", "api_key",
+                                         "timeout_ms", "first_byte_timeout_ms", "retries"});
+      !ok)
+    return ok.error();
   auto bad = [&](std::string_view key, std::string_view what) {
     return make_error(Errc::config, args.where + ": " + args.name + ": " + std::string(key) + " must be " + std::string(what));
   };
   if (const json::Value *v = args.options.find("model")) {
     if (!v->is_string() || v->str().empty()) return bad("model", "a model name");
-    *into.model = v->as_string();
+    o.model = v->as_string();
   }
   if (const json::Value *v = args.options.find("max_tokens")) {
     if (!v->is_integer() || v->as_int() < 1 || v->as_int() > 1'000'000) return bad("max_tokens", "a positive integer");
-    *into.max_tokens = static_cast<int>(v->as_int());
+    o.max_tokens = static_cast<int>(v->as_int());
   }
   if (const json::Value *v = args.options.find("temperature")) {
     if (!v->is_number() || v->as_double() < 0 || v->as_double() > 2) return bad("temperature", "a number from 0 to 2");
-    *into.temperature = v->as_double();
+    o.temperature = v->as_double();
   }
   auto millis_option = [&](std::string_view key, Nanos *out) -> Result<void> {
     if (const json::Value *v = args.options.find(key)) {
@@ -273,12 +278,15 @@ Result<void> read_llm_common_options(const FactoryArgs &args, const LlmCommonOpt
     }
     return {};
   };
-  if (auto r = millis_option("timeout_ms", into.timeout); !r) return r;
-  if (auto r = millis_option("first_byte_timeout_ms", into.first_byte_timeout); !r) return r;
+  if (auto r = millis_option("timeout_ms", &o.timeout); !r) return r;
+  if (auto r = millis_option("first_byte_timeout_ms", &o.first_byte_timeout); !r) return r;
   if (const json::Value *v = args.options.find("retries")) {
     if (!v->is_integer() || v->as_int() < 0 || v->as_int() > 10) return bad("retries", "an integer from 0 to 10");
-    *into.retries = static_cast<int>(v->as_int());
+    o.retries = static_cast<int>(v->as_int());
   }
+  auto base = resolve_base_url(args, o.base_url);
+  if (!base) return base.error();
+  o.base_url = *base;
   return {};
 }
 

@@ -87,16 +87,23 @@ std::string idempotency_key(std::string_view prefix);
 
 namespace ca::providers {
 
-// The options both streaming providers take from [llm.NAME], read into the given fields (which
-// hold the defaults): model, max_tokens, temperature, timeout_ms, first_byte_timeout_ms, retries.
-struct LlmCommonOptions {
-  std::string *model = nullptr;
-  int *max_tokens = nullptr;
-  std::optional<double> *temperature = nullptr;
-  Nanos *timeout = nullptr;
-  Nanos *first_byte_timeout = nullptr;
-  int *retries = nullptr;
+// What both streaming providers are configured with; each vendor's options type sets its own base
+// URL and model as defaults.
+struct HttpLlmOptions {
+  std::string base_url;
+  std::string api_key;  // empty: none sent
+  std::string model;
+  int max_tokens = 1024;
+  std::optional<double> temperature;
+  Nanos timeout = seconds(60);             // the whole request, retries included
+  Nanos first_byte_timeout = seconds(15);  // per attempt; also the longest silence mid-stream
+  int retries = 2;
+  Nanos max_retry_after = seconds(10);     // a longer Retry-After is not waited for
 };
-Result<void> read_llm_common_options(const FactoryArgs &args, const LlmCommonOptions &into);
+
+// The options both take from [llm.NAME] (unknown keys refused): model, max_tokens, temperature,
+// timeout_ms, first_byte_timeout_ms, retries and base_url, into `o` (which holds the defaults).
+// The key is the vendor's to resolve: its variable and whether one is required differ.
+Result<void> read_http_llm_options(const FactoryArgs &args, HttpLlmOptions &o);
 
 }  // namespace ca::providers

@@ -278,18 +278,8 @@ void AnthropicLlm::start(const LlmRequest &request, std::shared_ptr<LlmSink> sin
 void AnthropicLlm::cancel(RequestId id) { runner_.cancel(id); }
 
 Result<std::shared_ptr<LlmProvider>> make_anthropic_llm(const FactoryArgs &args) {
-  if (auto ok = check_option_keys(args, {"model", "max_tokens", "temperature", "base_url", "api_key_env", "api_key",
-                                         "timeout_ms", "first_byte_timeout_ms", "retries"});
-      !ok)
-    return ok.error();
   AnthropicOptions o;
-  if (auto r = read_llm_common_options(args, {&o.model, &o.max_tokens, &o.temperature, &o.timeout,
-                                              &o.first_byte_timeout, &o.retries});
-      !r)
-    return r.error();
-  auto base = resolve_base_url(args, o.base_url);
-  if (!base) return base.error();
-  o.base_url = *base;
+  if (auto r = read_http_llm_options(args, o); !r) return r.error();
   auto key = resolve_api_key(args, "ANTHROPIC_API_KEY", true);
   if (!key) return key.error();
   o.api_key = *key;

@@ -28,16 +28,11 @@
 
 namespace ca::providers {
 
-struct AnthropicOptions {
-  std::string base_url = "https://api.anthropic.com";
-  std::string api_key;
-  std::string model = "claude-haiku-4-5-20251001";
-  int max_tokens = 1024;
-  std::optional<double> temperature;
-  Nanos timeout = seconds(60);         // the whole request, retries included
-  Nanos first_byte_timeout = seconds(15);  // per attempt; also the longest silence mid-stream
-  int retries = 2;
-  Nanos max_retry_after = seconds(10);  // a longer Retry-After is not waited for
+struct AnthropicOptions : HttpLlmOptions {
+  AnthropicOptions() {
+    base_url = "https://api.anthropic.com";
+    model = "claude-haiku-4-5-20251001";
+  }
 };
 
 class AnthropicLlm final : public LlmProvider {

@@ -243,18 +243,8 @@ void OpenAILlm::start(const LlmRequest &request, std::shared_ptr<LlmSink> sink) 
 void OpenAILlm::cancel(RequestId id) { runner_.cancel(id); }
 
 Result<std::shared_ptr<LlmProvider>> make_openai_llm(const FactoryArgs &args) {
-  if (auto ok = check_option_keys(args, {"model", "max_tokens", "temperature", "base_url", "api_key_env", "api_key",
-                                         "timeout_ms", "first_byte_timeout_ms", "retries"});
-      !ok)
-    return ok.error();
   OpenAIOptions o;
-  if (auto r = read_llm_common_options(args, {&o.model, &o.max_tokens, &o.temperature, &o.timeout,
-                                              &o.first_byte_timeout, &o.retries});
-      !r)
-    return r.error();
-  auto base = resolve_base_url(args, o.base_url);
-  if (!base) return base.error();
-  o.base_url = *base;
+  if (auto r = read_http_llm_options(args, o); !r) return r.error();
   auto key = resolve_api_key(args, "OPENAI_API_KEY", is_openai_host(o.base_url));
   if (!key) return key.error();
   o.api_key = *key;

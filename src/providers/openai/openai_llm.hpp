@@ -31,16 +31,11 @@
 
 namespace ca::providers {
 
-struct OpenAIOptions {
-  std::string base_url = "https://api.openai.com/v1";
-  std::string api_key;  // empty: no Authorization header
-  std::string model = "gpt-4.1-mini";
-  int max_tokens = 1024;
-  std::optional<double> temperature;
-  Nanos timeout = seconds(60);
-  Nanos first_byte_timeout = seconds(15);
-  int retries = 2;
-  Nanos max_retry_after = seconds(10);
+struct OpenAIOptions : HttpLlmOptions {  // api_key empty: no Authorization header
+  OpenAIOptions() {
+    base_url = "https://api.openai.com/v1";
+    model = "gpt-4.1-mini";
+  }
 };
 
 class OpenAILlm final : public LlmProvider {
