@@ -173,9 +173,10 @@ TEST_CASE("UUID, then paced echo at 8 kHz") {
     CHECK(m.kind == as::kind::slin8);
     CHECK(m.payload.size() == 320);
   }
-  // Paced: about one frame per 20 ms of the call, not a burst and not a stall.
+  // Paced: about one frame per 20 ms of the call, not a burst and not a stall. Late wake-ups on a
+  // loaded machine are not made up for (by design), so the lower bound has room for them.
   const auto expected = static_cast<double>(elapsed) / static_cast<double>(millis(20));
-  CHECK(static_cast<double>(got.size()) >= expected - 5);
+  CHECK(static_cast<double>(got.size()) >= 0.8 * expected - 2);
   CHECK(static_cast<double>(got.size()) <= expected + 2);
   // The echo is the caller's audio, whole and in order.
   auto e = echoed(got);
