@@ -54,7 +54,7 @@ constexpr size_t kFrame = kRate / 50;
 
 // What the caller wants, in order. Like a person, the caller also answers what the agent asks on
 // the way (which station, which time, confirm?) and repeats itself when it was not understood.
-constexpr const char *kTyres = "Hello. I need winter tyres, size two oh five fifty five R sixteen.";
+constexpr const char *kTyres = "I need winter tyres, size two oh five fifty five R sixteen.";
 constexpr const char *kStock = "Do you have the cheaper one in stock?";
 constexpr const char *kCity = "In Kyiv, please.";
 constexpr const char *kSeason = "Winter tyres, please.";
@@ -323,8 +323,8 @@ class Caller {
       const auto due = start + std::chrono::milliseconds(20 * i);
       if (due - start > limit) break;
       // The caller speaks once the bot has spoken (the greeting or a reply) and then been quiet
-      // for 0.8 s, answering what it heard.
-      if (speech == nullptr && !done_ && bot_voiced >= 10 && bot_quiet >= 40) {
+      // for 0.6 s, answering what it heard (the bot's pauses within a reply are under 0.4 s).
+      if (speech == nullptr && !done_ && bot_voiced >= 10 && bot_quiet >= 30) {
         const std::string *line = script.next(words_->take());
         if (line == nullptr) {
           done_ = true;

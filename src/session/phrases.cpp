@@ -68,8 +68,7 @@ Phrases make_ru() {
 
 Phrases make_en() {
   Phrases p;
-  p.greeting =
-      "Hello, this is Olena from the tyre shop, an automated system answering your call. How can I help you?";
+  p.greeting = "Hello, this is Olena, the tyre shop's automated assistant. How can I help?";
   p.reprompt = "I'm still here. If you have any questions, I'm listening.";
   p.reprompt_confirm = "Sorry, I didn't catch that. Please say \"yes\" to confirm or \"no\" to change it.";
   p.still_there = "Are you still on the line?";

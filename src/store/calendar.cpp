@@ -72,6 +72,13 @@ std::string_view weekday_uk(Day d) {
   return kNames[static_cast<size_t>(weekday_index(d))];
 }
 
+std::string on_date_uk(Day d) {
+  static constexpr std::array<std::string_view, 7> kAccusative = {"понеділок", "вівторок", "середу", "четвер",
+                                                                  "п'ятницю",  "суботу",   "неділю"};
+  const std::string s = spoken_date_uk(d);
+  return "на " + std::string(kAccusative[static_cast<size_t>(weekday_index(d))]) + s.substr(s.find(','));
+}
+
 std::string spoken_date_uk(Day d) {
   static constexpr std::array<std::string_view, 12> kMonths = {"січня",   "лютого", "березня",   "квітня",
                                                                "травня",  "червня", "липня",     "серпня",

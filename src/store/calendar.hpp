@@ -23,6 +23,7 @@ std::optional<Day> parse_iso_date(std::string_view text);  // "2026-03-10" only;
 int weekday_index(Day d);                                  // 0 = Monday … 6 = Sunday
 std::string_view weekday_uk(Day d);                        // "вівторок"
 std::string spoken_date_uk(Day d);                         // "вівторок, 10 березня"
+std::string on_date_uk(Day d);                             // "на середу, 11 березня"
 
 // "09:00", "9:00", "9.00", "9" → "09:00"; nullopt when not a time of day.
 std::optional<std::string> normalize_time(std::string_view text);

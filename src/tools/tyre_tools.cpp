@@ -993,7 +993,7 @@ ToolResult book_fitting(Pack &p, const Value &a, const ToolContext &ctx, std::fu
       .set("diameter", diameter ? Value(*diameter) : Value())
       .set("order", req.linked_order_id);
   std::string summary = "Записати на " + std::string(service_accusative(service)) + " у " + station.name + " (" +
-                        station.address + ") на " + spoken(day) + " о " + time + "; телефон " +
+                        station.address + ") " + store::on_date_uk(day) + " о " + time + "; телефон " +
                         store::spoken_phone(*phone);
   if (!req.vehicle_info.empty()) summary += "; авто: " + req.vehicle_info;
   if (price) summary += "; орієнтовна вартість " + money(*price) + " за чотири колеса";
@@ -1042,8 +1042,8 @@ ToolResult cancel_fitting(Pack &p, const Value &a, const ToolContext &ctx, std::
   }
   if (auto refuse = not_callers(ctx, b->customer_phone, "Запис")) return *refuse;
   const Day old_day = store::parse_iso_date(b->date).value_or(p.today());
-  const std::string was = std::string(store::service_label_uk(b->service)) + " у " + b->station_name + " на " +
-                          spoken(old_day) + " о " + b->time;
+  const std::string was = std::string(store::service_label_uk(b->service)) + " у " + b->station_name + " " +
+                          store::on_date_uk(old_day) + " о " + b->time;
   if (b->cancelled) {
     if (action == "cancel") return ok_result(Value().set("booking_id", b->id).set("action", "cancelled"));
     return error_result("Запис номер " + b->id + " уже скасовано; для нового часу створіть запис через book_fitting.");
@@ -1074,7 +1074,7 @@ ToolResult cancel_fitting(Pack &p, const Value &a, const ToolContext &ctx, std::
   effective.set("booking_id", b->id).set("action", "reschedule").set("date", iso(day)).set("time", time);
   if (auto ask = needs_confirmation(
           p, ctx, a, "cancel_fitting", effective,
-          "Перенести запис номер " + b->id + " (" + was + ") на " + spoken(day) + " о " + time + ".")) {
+          "Перенести запис номер " + b->id + " (" + was + ") " + store::on_date_uk(day) + " о " + time + ".")) {
     return *ask;
   }
   auto r = once_more_if_stale<store::Booking>(

@@ -30,7 +30,7 @@ TEST_CASE("every language has every phrase") {
 TEST_CASE("the greeting discloses automated processing") {
   CHECK(default_phrases("uk").greeting.find("автоматичною системою") != std::string::npos);
   CHECK(default_phrases("ru").greeting.find("автоматической системой") != std::string::npos);
-  CHECK(default_phrases("en").greeting.find("automated system") != std::string::npos);
+  CHECK(default_phrases("en").greeting.find("automated assistant") != std::string::npos);
 }
 
 TEST_CASE("languages: uk by default, locales accepted") {

@@ -564,6 +564,9 @@ TEST_CASE("store: helpers — phones, sizes, seasons, case folding, dates") {
   CHECK(format_date(d) == "2026-03-10");
   CHECK(weekday_uk(d) == "вівторок");
   CHECK(spoken_date_uk(d) == "вівторок, 10 березня");
+  CHECK(on_date_uk(d) == "на вівторок, 10 березня");
+  CHECK(on_date_uk(d + std::chrono::days(1)) == "на середу, 11 березня");
+  CHECK(on_date_uk(d + std::chrono::days(3)) == "на п'ятницю, 13 березня");
   CHECK_FALSE(parse_iso_date("2026-02-30"));
   CHECK(normalize_time("9:00") == "09:00");
   CHECK(normalize_time("14.30") == "14:30");

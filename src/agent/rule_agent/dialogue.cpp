@@ -149,6 +149,17 @@ std::optional<Offer> product_info(const State &s, const std::string &id) {
   return std::nullopt;
 }
 
+// Whether a search in this call listed the product, so that its price was read in the offer.
+bool offered(const State &s, const std::string &id) {
+  for (const auto &c : s.calls) {
+    if (c.name != "search_tires" || !c.done || c.error) continue;
+    for (const auto &it : c.result["items"].items()) {
+      if (str(it, "id") == id) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<StationInfo> stations_of(const CallRecord &r) {
   std::vector<StationInfo> out;
   for (const auto &st : r.result["stations"].items()) {
@@ -385,7 +396,7 @@ Decision step_availability(const State &s) {
     if (rec->result.contains("id")) {
       const Offer o = offer_of(rec->result);
       if (rec->result["available"].as_bool())
-        return say(r.in_stock(o, num(rec->result, "delivery_days")), Expect::order_offer);
+        return say(r.in_stock(o, num(rec->result, "delivery_days"), offered(s, o.id)), Expect::order_offer);
       return say(r.out_of_stock(o, num(rec->result, "delivery_days")), Expect::anything_else);
     }
     return say(r.product_not_found(), Expect::size);
@@ -398,7 +409,7 @@ Decision step_availability(const State &s) {
   if (rec != nullptr && !rec->error) {
     const auto items = offers_of(*rec);
     if (!items.empty() && (!s.brand.empty() || items.size() == 1)) {
-      return say(r.in_stock(items.front(), std::nullopt), Expect::order_offer);
+      return say(r.in_stock(items.front(), std::nullopt, false), Expect::order_offer);
     }
   }
   return d;
@@ -652,7 +663,7 @@ Decision step_fitting(const State &s) {
     if (auto f = failed(*b1)) return *f;
   }
   const Value &res = b1->result;
-  return say(r.booked(str(res, "booking_id"), str(res, "date"), str(res, "time")) + " " + r.anything_else(),
+  return say(r.booked(str(res, "booking_id")) + " " + r.anything_else(),
              Expect::anything_else);
 }
 

@@ -109,8 +109,6 @@ std::string Replies::iso_day(const std::string &iso) const {
 }
 
 std::string Replies::on_day(const std::string &iso) const {
-  static constexpr std::array<const char *, 7> kAccUk = {"понеділок", "вівторок", "середу", "четвер",
-                                                         "п'ятницю",  "суботу",   "неділю"};
   static constexpr std::array<const char *, 7> kAccRu = {"понедельник", "вторник", "среду",      "четверг",
                                                          "пятницу",     "субботу", "воскресенье"};
   auto d = store::parse_iso_date(iso);
@@ -119,7 +117,7 @@ std::string Replies::on_day(const std::string &iso) const {
   const auto w = static_cast<size_t>(store::weekday_index(*d));
   switch (lang_) {
     case Lang::uk:
-      return std::string("на ") + kAccUk[w] + ", " + day_month(*d);
+      return store::on_date_uk(*d);
     case Lang::ru:
       return std::string("на ") + kAccRu[w] + ", " + day_month(*d);
     case Lang::en:
@@ -212,7 +210,7 @@ std::string Replies::how_can_help() const {
 std::string Replies::listening() const { return pick("Слухаю вас.", "Слушаю вас.", "I'm listening."); }
 
 std::string Replies::anything_else() const {
-  return pick("Чим ще можу допомогти?", "Чем ещё могу помочь?", "Is there anything else I can help with?");
+  return pick("Чим ще можу допомогти?", "Чем ещё могу помочь?", "Anything else I can help with?");
 }
 
 std::string Replies::farewell() const {
@@ -319,11 +317,13 @@ std::string Replies::offers(int total, std::optional<store::Season> season, cons
   auto base = [](const std::string &size) { return size.substr(0, size.find(' ', size.find(' ') + 1)); };
   bool mixed_sizes = false;
   for (const auto &o : items) mixed_sizes = mixed_sizes || base(o.size) != base(items.front().size);
+  // The currency once, after the last price: "X at 3200 and Y at 5010 UAH".
   std::vector<std::string> parts;
-  for (const auto &o : items) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Offer &o = items[i];
     std::string p = o.name;
     if (mixed_sizes) p += " " + base(o.size);
-    p += pick(" за ", " за ", " for ") + price(o.price);
+    p += pick(" за ", " за ", " at ") + (i + 1 == items.size() ? price(o.price) : std::to_string(o.price));
     parts.push_back(std::move(p));
   }
   std::string what;
@@ -350,18 +350,16 @@ std::string Replies::offers(int total, std::optional<store::Season> season, cons
                          "we have " + o.name + " " + o.size + " for " + price(o.price) + ", " +
                              std::to_string(o.stock) + " in stock. Shall I place an order?"));
   }
-  const bool some = static_cast<int>(items.size()) < total;
   const std::string n_uk = count(total, Lang::uk, "варіант", "варіанти", "варіантів", "", "", "", "", "");
   const std::string n_ru = count(total, Lang::ru, "", "", "", "вариант", "варианта", "вариантов", "", "");
   const std::string tail = what.empty() ? std::string(" шин") : " " + what + " шин";
   const std::string sz = size_text.empty() || !vehicle.empty() ? std::string() : " " + size_text;
-  const std::string en_what =
-      (what.empty() ? std::string() : what + " ") + (total == 1 ? "tyre option" : "tyre options");
+  const std::string en_what = (what.empty() ? std::string() : what + " ") + (total == 1 ? "option" : "options");
   return sentence(
-      pick("знайшла " + n_uk + tail + sz + (some ? ", наприклад: " : ": ") + list(parts) + ". Яку модель оберете?",
-           "нашла " + n_ru + tail + sz + (some ? ", например: " : ": ") + list(parts) + ". Какую модель выберете?",
-           "I found " + std::to_string(total) + " " + en_what + (sz.empty() ? "" : " in" + sz) +
-               (some ? ", for example " : ": ") + list(parts) + ". Which one would you like?"));
+      pick("знайшла " + n_uk + tail + sz + ": " + list(parts) + ". Яку оберете?",
+           "нашла " + n_ru + tail + sz + ": " + list(parts) + ". Какую выберете?",
+           "I found " + std::to_string(total) + " " + en_what + (sz.empty() ? "" : " in" + sz) + ": " + list(parts) +
+               ". Which would you like?"));
 }
 
 std::string Replies::none_found(std::optional<store::Season> season, const std::string &what) const {
@@ -383,19 +381,24 @@ std::string Replies::which_offer(const std::vector<Offer> &items) const {
   return pick("Яку саме: " + l + "?", "Какую именно: " + l + "?", "Which one: " + l + "?");
 }
 
-std::string Replies::in_stock(const Offer &o, std::optional<int> days) const {
+std::string Replies::in_stock(const Offer &o, std::optional<int> days, bool price_heard) const {
   std::string when;
   if (days) {
     const std::string d = count(*days, lang_, "день", "дні", "днів", "день", "дня", "дней", "day", "days");
     when = pick(", доставка за " + d, ", доставка за " + d, ", delivery in " + d);
   }
-  // The size is the caller's own: not read back.
-  return pick("Так, " + o.name + " є в наявності: " + std::to_string(o.stock) + " шт. по " + price(o.price) + when +
-                  ". Оформити замовлення?",
-              "Да, " + o.name + " есть в наличии: " + std::to_string(o.stock) + " шт. по " + price(o.price) + when +
-                  ". Оформить заказ?",
-              "Yes, " + o.name + " is in stock: " + std::to_string(o.stock) + " at " + price(o.price) + " each" + when +
-                  ". Shall I place an order?");
+  // The size is the caller's own, and a price they heard in the offer is not read again. The count
+  // only matters when it is short of a set of four.
+  const std::string at = price_heard ? std::string() : pick(" по ", " по ", " at ") + price(o.price);
+  if (o.stock < 4) {
+    const std::string n = std::to_string(o.stock);
+    return pick("Так, " + o.name + " є, але лише " + n + " шт." + at + when + ". Оформити замовлення?",
+                "Да, " + o.name + " есть, но только " + n + " шт." + at + when + ". Оформить заказ?",
+                "Yes, but only " + n + " of " + o.name + " left" + at + when + ". Shall I place an order?");
+  }
+  return pick("Так, " + o.name + " є в наявності" + at + when + ". Оформити замовлення?",
+              "Да, " + o.name + " есть в наличии" + at + when + ". Оформить заказ?",
+              "Yes, " + o.name + " is in stock" + at + when + ". Shall I place an order?");
 }
 
 std::string Replies::out_of_stock(const Offer &o, int days) const {
@@ -653,9 +656,9 @@ std::string Replies::slots_offer(const std::string &date_iso, const std::vector<
                 first_upper(on) + " свободно в " + l + ". Какое время вам удобно?",
                 first_upper(on) + " I have " + l + " free. Which time suits you?");
   }
-  return pick("Найближчий вільний час — " + d + ": " + l + ". Який час вам зручний?",
-              "Ближайшее свободное время — " + d + ": " + l + ". Какое время вам удобно?",
-              "The nearest free times are " + d + ": " + l + ". Which time suits you?");
+  return pick(first_upper(d) + ", вільно о " + l + ". Який час вам зручний?",
+              first_upper(d) + ", свободно в " + l + ". Какое время вам удобно?",
+              first_upper(d) + ", I have " + l + ". Which time suits you?");
 }
 
 std::string Replies::time_taken(const std::string &t, const std::string &date_iso,
@@ -689,20 +692,19 @@ std::string Replies::booking_summary(const std::string &tool_summary, const Stat
   if (p)
     cost =
         pick("; орієнтовна вартість " + price(*p), "; ориентировочная стоимость " + price(*p), "; about " + price(*p));
-  return pick("Записую на " + service_acc(service) + " у " + station.name + " (" + station.address + ") " +
-                  on_day(date_iso) + " о " + time(t) + cost + ". " + confirm_q(),
-              "Записываю на " + service_acc(service) + " в " + station.name + " (" + station.address + ") " +
-                  on_day(date_iso) + " в " + time(t) + cost + ". " + confirm_q(),
-              "Booking " + service_acc(service) + " at " + data(station.name) + ", " + data(station.address) + ", " +
-                  on_day(date_iso) + " at " + time(t) + cost + ". " + confirm_q());
+  return pick("Записую на " + service_acc(service) + " у " + station.name + " " + on_day(date_iso) + " о " + time(t) +
+                  cost + ". " + confirm_q(),
+              "Записываю на " + service_acc(service) + " в " + station.name + " " + on_day(date_iso) + " в " +
+                  time(t) + cost + ". " + confirm_q(),
+              first_upper(service_acc(service)) + " at " + data(station.name) + ", " + on_day(date_iso) + " at " +
+                  time(t) + cost + ". " + confirm_q());
 }
 
-// The caller has just heard the station, its address and the price in the summary they agreed
-// to: the day and time once more, and the number to quote.
-std::string Replies::booked(const std::string &id, const std::string &date_iso, const std::string &t) const {
-  return pick("Готово, ви записані " + on_day(date_iso) + " о " + time(t) + ". Номер запису " + id + ".",
-              "Готово, вы записаны " + on_day(date_iso) + " в " + time(t) + ". Номер записи " + id + ".",
-              "Done, you're booked " + on_day(date_iso) + " at " + time(t) + ". Your booking number is " + id + ".");
+// The caller has just heard the station, the day, the time and the price in the summary they
+// agreed to: only the number to quote is new.
+std::string Replies::booked(const std::string &id) const {
+  return pick("Готово, номер запису " + id + ".", "Готово, номер записи " + id + ".",
+              "Done, your booking number is " + id + ".");
 }
 
 std::string Replies::booking_declined() const {

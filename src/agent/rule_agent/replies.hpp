@@ -94,7 +94,8 @@ class Replies {
                      const std::vector<Offer> &items) const;
   std::string none_found(std::optional<store::Season> season, const std::string &what) const;
   std::string which_offer(const std::vector<Offer> &items) const;
-  std::string in_stock(const Offer &o, std::optional<int> delivery_days) const;
+  // `price_heard`: the offer the caller chose from read its price.
+  std::string in_stock(const Offer &o, std::optional<int> delivery_days, bool price_heard) const;
   std::string out_of_stock(const Offer &o, int delivery_days) const;
   std::string product_not_found() const;
 
@@ -136,7 +137,7 @@ class Replies {
   std::string no_slots(const std::string &date_iso) const;
   std::string booking_summary(const std::string &tool_summary, const StationInfo &station, const std::string &date_iso,
                               const std::string &time, const std::string &service, std::optional<int> price) const;
-  std::string booked(const std::string &id, const std::string &date_iso, const std::string &time) const;
+  std::string booked(const std::string &id) const;
   std::string booking_declined() const;
   std::string ask_booking_number() const;
   std::string booking_not_found(const std::string &id) const;
