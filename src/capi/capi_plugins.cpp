@@ -503,6 +503,16 @@ ca_status build_plugins(Engine *engine, const std::vector<config::PluginSection>
     if (!r) return fail(CA_ERR_CONFIG, where, r.error().message.c_str());
     built.push_back(std::move(b));
   }
+  // The tools' words (a catalogue's brands, the stations' cities) to the recognisers.
+  prov::SpeechVocabulary vocabulary;
+  for (const Built &b : built) {
+    for (const auto &t : b.tools) vocabulary.merge(t->speech_vocabulary());
+  }
+  if (!vocabulary.empty()) {
+    for (const Built &b : built) {
+      if (b.stt) b.stt->use_vocabulary(vocabulary);
+    }
+  }
 
   std::lock_guard lock(engine->mu);
   // What an earlier configuration built goes; what an integrator registered stays and wins a clash.

@@ -201,7 +201,7 @@ std::string_view BatchHttpStt::name() const { return core_->backend->name(); }
 
 void BatchHttpStt::open(const SttParams &params, std::shared_ptr<SttSink> sink) {
   auto s = std::make_shared<Stream>();
-  s->params = params;
+  s->params = hints_.add_to(params);
   s->sink = std::move(sink);
   const int rate = params.sample_rate > 0 ? params.sample_rate : 8000;
   s->max_samples = static_cast<size_t>(rate) * core_->options.max_seconds;

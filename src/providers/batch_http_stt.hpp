@@ -27,6 +27,7 @@
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 #include "providers/net_runtime.hpp"
+#include "providers/phrase_hints.hpp"
 #include "providers/registry.hpp"
 #include "providers/provider.hpp"
 
@@ -82,11 +83,14 @@ class BatchHttpStt final : public SttProvider {
   void push(RequestId stream, std::span<const int16_t> pcm) override;
   void finish(RequestId stream) override;
   void cancel(RequestId stream) override;
+  // Sent as the backend sends a stream's hints (Google's phrases, whisper's prompt).
+  void use_vocabulary(const SpeechVocabulary &vocabulary) override { hints_.set(vocabulary); }
 
   struct Core;
 
  private:
   std::shared_ptr<NetRuntime> runtime_;
+  PhraseHints hints_;
   std::shared_ptr<Core> core_;
   std::shared_ptr<void> keep_;
 };

@@ -20,6 +20,27 @@ namespace ca::providers {
 
 using RequestId = uint64_t;
 
+// ---- the words of a deployment's domain ----
+
+// What callers name in a deployment, written as its data writes them (any script): a catalogue's
+// brands and models, the cities and stations, the cars. Tools report it from their data; when a
+// configuration is built, every tool's is handed to every recogniser, which builds its model from
+// it (pocketsphinx) or sends it as phrase hints.
+struct SpeechVocabulary {
+  std::vector<std::string> brands;    // "Michelin"
+  std::vector<std::string> models;    // "X-Ice North 4"
+  std::vector<std::string> sizes;     // "205/55 R16"
+  std::vector<std::string> cities;    // "Київ"
+  std::vector<std::string> places;    // districts and named places in them: "Оболонь", "ШинСервіс Оболонь"
+  std::vector<std::string> vehicles;  // makes, and models with their make: "Toyota", "Toyota Camry"
+
+  bool empty() const;
+  // Appends `other`'s entries that are not already here.
+  void merge(const SpeechVocabulary &other);
+  // Every entry once, for providers that take a flat list of phrases.
+  std::vector<std::string> phrases() const;
+};
+
 // ---- speech recognition: one stream per caller utterance ----
 
 struct SttParams {
@@ -59,6 +80,9 @@ class SttProvider {
   // No more audio: deliver the last final(s), then `done`.
   virtual void finish(RequestId stream) = 0;
   virtual void cancel(RequestId stream) = 0;
+  // The deployment's words (see SpeechVocabulary), given when the configuration is built, before
+  // the first stream; a provider that cannot use them ignores them.
+  virtual void use_vocabulary(const SpeechVocabulary &vocabulary) { (void)vocabulary; }
 };
 
 // ---- speech synthesis: one request per clause ----
@@ -157,6 +181,9 @@ class Tool {
                       std::shared_ptr<ToolSink> sink) = 0;
   // Only tools that are not side-effecting are ever cancelled.
   virtual void cancel(RequestId invocation) = 0;
+  // The words callers use for this tool's arguments, from its data (a search tool's brands and
+  // models). Asked once, when the configuration is built; may block on the tool's backend then.
+  virtual SpeechVocabulary speech_vocabulary() { return {}; }
 };
 
 }  // namespace ca::providers

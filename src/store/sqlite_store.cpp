@@ -1049,7 +1049,7 @@ Result<Vocabulary> SqliteStore::vocabulary() {
     v.districts = column("SELECT DISTINCT district FROM stations ORDER BY district");
     v.station_names = column("SELECT name FROM stations ORDER BY id");
     v.vehicle_makes = column("SELECT make FROM vehicle_makes ORDER BY make");
-    v.vehicle_models = column("SELECT DISTINCT model FROM vehicles ORDER BY model");
+    v.vehicle_models = column("SELECT DISTINCT make || ' ' || model FROM vehicles ORDER BY make, model");
     return v;
   });
 }

@@ -247,7 +247,7 @@ struct Vocabulary {
   std::vector<std::string> districts;
   std::vector<std::string> station_names;
   std::vector<std::string> vehicle_makes;
-  std::vector<std::string> vehicle_models;
+  std::vector<std::string> vehicle_models;  // with their make: "Toyota Camry"
 };
 
 // ---- the interface ----

@@ -1381,6 +1381,27 @@ class TyreTool final : public providers::Tool {
     if (!spec_.side_effecting) pack_->cancel(invocation);
   }
 
+  // The catalogue's words for the search, the places for the stations; none for the rest. A store
+  // that cannot answer gives none: recognisers keep their defaults.
+  providers::SpeechVocabulary speech_vocabulary() override {
+    providers::SpeechVocabulary out;
+    if (spec_.name != "search_tires" && spec_.name != "get_fitting_stations") return out;
+    auto v = pack_->store().vocabulary();
+    if (!v) return out;
+    if (spec_.name == "search_tires") {
+      out.brands = std::move(v->brands);
+      out.models = std::move(v->models);
+      out.sizes = std::move(v->sizes);
+      out.vehicles = std::move(v->vehicle_makes);
+      out.vehicles.insert(out.vehicles.end(), v->vehicle_models.begin(), v->vehicle_models.end());
+    } else {
+      out.cities = std::move(v->cities);
+      out.places = std::move(v->districts);
+      out.places.insert(out.places.end(), v->station_names.begin(), v->station_names.end());
+    }
+    return out;
+  }
+
  private:
   std::shared_ptr<Pack> pack_;
   Handler handler_;

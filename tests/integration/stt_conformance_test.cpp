@@ -21,6 +21,7 @@
 #include "core/secrets.hpp"
 #include "providers/deepgram/deepgram_stt.hpp"
 #include "providers/google/google_stt.hpp"
+#include "providers/http_tts.hpp"
 #include "providers/net_runtime.hpp"
 #include "providers/openai/openai_stt.hpp"
 #include "providers/registry.hpp"
@@ -370,6 +371,10 @@ struct DeepgramHarness {
                                    "model=nova-2"}) {
       CHECK_MESSAGE(("&" + c.upgrade.query + "&").find("&" + want + "&") != std::string::npos, want);
     }
+    for (const std::string &hint : p.hints) {
+      const std::string want = "keywords=" + url_encode(hint);
+      CHECK_MESSAGE(("&" + c.upgrade.query + "&").find("&" + want + "&") != std::string::npos, want);
+    }
     CHECK(c.audio.size() == pcm.size() * 2);
     CHECK(std::memcmp(c.audio.data(), pcm.data(), std::min(c.audio.size(), pcm.size() * 2)) == 0);
     CHECK_FALSE(c.unmasked_frame);
@@ -416,6 +421,25 @@ TEST_CASE_TEMPLATE("stt conformance: a scripted transcript arrives intact under 
   for (const auto &e : events) terminal += e.type == SttEvent::Type::done || e.type == SttEvent::Type::error;
   CHECK(terminal == 1);
   h.check_request(p, pcm);
+}
+
+TEST_CASE_TEMPLATE("stt conformance: the deployment's words go with every stream's own hints", H, STT_HARNESSES) {
+  H h;
+  CAPTURE(H::kName);
+  SpeechVocabulary words;
+  words.brands = {"Michelin", "Matador"};  // Michelin is a hint of the stream already: sent once
+  words.cities = {"Київ"};
+  h.stt->use_vocabulary(words);
+  auto sink = std::make_shared<Collector>();
+  const SttParams p = params_for(3, 16000);
+  const auto pcm = tone(8000);
+  h.script_transcript({"так"});
+  speak(*h.stt, p, sink, pcm);
+  REQUIRE(sink->wait_end(3));
+  SttParams sent = p;
+  sent.hints.push_back("Matador");
+  sent.hints.push_back("Київ");
+  h.check_request(sent, pcm);  // Google's phrases and Deepgram's keywords; whisper's prompt is off by default
 }
 
 TEST_CASE_TEMPLATE("stt conformance: silence gives done without a final", H, STT_HARNESSES) {

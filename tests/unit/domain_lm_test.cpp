@@ -178,6 +178,54 @@ TEST_CASE("the ARPA model is normalised and deterministic") {
   CHECK(!NgramScorer::parse("not an arpa file").ok());
 }
 
+TEST_CASE("a catalogue's words extend the vocabulary; Cyrillic is transliterated") {
+  const DomainVocabulary base = default_tyre_vocabulary();
+  SpeechVocabulary c;
+  c.brands = {"Matador", "Michelin", "Matador"};
+  c.models = {"MP 92 Sibir Snow", "X-Ice North 4", "WinterContact TS 870", "Blizzak DM-V3"};
+  c.cities = {"Запоріжжя", "Київ"};
+  c.places = {"Оболонський район", "ШинСервіс Оболонь"};
+  c.vehicles = {"Toyota", "Toyota Camry", "Geely"};
+  c.sizes = {"315/35 R21", "205/55 R16", "not a size"};
+  const DomainVocabulary v = with_catalogue(base, c);
+  auto added = [](const std::vector<std::string> &before, const std::vector<std::string> &after) {
+    REQUIRE(after.size() >= before.size());
+    CHECK(std::equal(before.begin(), before.end(), after.begin()));  // the defaults stay, in order
+    return std::vector<std::string>(after.begin() + static_cast<std::ptrdiff_t>(before.size()), after.end());
+  };
+  CHECK(added(base.brands, v.brands) == std::vector<std::string>{"matador"});  // michelin is there already
+  CHECK(added(base.models, v.models) ==
+        std::vector<std::string>{"m p ninety two sibir snow", "x ice north four", "winter contact t s eight hundred seventy",
+                                 "blizzak d m v three"});
+  CHECK(added(base.cities, v.cities) == std::vector<std::string>{"zaporizhzhia"});
+  // A place by its whole name and by each of its words.
+  CHECK(added(base.stations, v.stations) ==
+        std::vector<std::string>{"obolonskyi raion", "obolonskyi", "raion", "shyn servis obolon", "shyn", "servis"});
+  CHECK(added(base.car_makes, v.car_makes) == std::vector<std::string>{"toyota", "toyota camry", "geely"});
+  // Sizes add what the generic ranges lack (315, a 35 profile and a 21 rim are in them).
+  CHECK(v.tyre_widths == base.tyre_widths);
+  CHECK(v.tyre_profiles == base.tyre_profiles);
+  CHECK(v.tyre_rims == base.tyre_rims);
+  c.sizes = {"335/25 R23"};
+  const DomainVocabulary wide = with_catalogue(base, c);
+  CHECK(std::find(wide.tyre_widths.begin(), wide.tyre_widths.end(), "three thirty five") != wide.tyre_widths.end());
+  CHECK(added(base.tyre_profiles, wide.tyre_profiles) == std::vector<std::string>{"twenty five"});
+  CHECK(added(base.tyre_rims, wide.tyre_rims) == std::vector<std::string>{"twenty three"});
+  // The generic parts are never touched.
+  CHECK(v.intents == base.intents);
+  CHECK(v.times == base.times);
+  CHECK(v.short_answers == base.short_answers);
+  // The model builds, with the transliterated words in it.
+  auto m = build_domain_model(v, kDict);
+  REQUIRE(m.ok());
+  const std::set<std::string> words(m->words.begin(), m->words.end());
+  CHECK(words.count("zaporizhzhia"));
+  CHECK(words.count("servis"));
+  CHECK(words.count("matador"));
+  CHECK(words.count("geely"));
+  CHECK(words.size() <= 1000);
+}
+
 TEST_CASE("a vocabulary file extends the defaults, or replaces them") {
   DomainVocabulary base = default_tyre_vocabulary();
   auto v = json::parse(R"({"brands": ["Matador", "Sava"], "models": ["MP 92 Sibir Snow", "Eskimo HP"],

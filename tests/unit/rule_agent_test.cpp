@@ -13,6 +13,7 @@
 #include "agent/rule_agent/slots.hpp"
 #include "core/json.hpp"
 #include "providers/registry.hpp"
+#include "text/translit.hpp"
 #include "tools/tyre_tools.hpp"
 
 using namespace std::chrono_literals;
@@ -377,8 +378,8 @@ TEST_CASE("rule agent replies: prices, dates and times as the session expects th
   CHECK(rule::Replies::time("14:30") == "14:30");
   CHECK(en.data("вул. Драгоманова, 17") == "vul. Drahomanova, 17");
   CHECK(uk.data("вул. Драгоманова, 17") == "вул. Драгоманова, 17");
-  CHECK(rule::transliterate("Київ, Львів, Одеса, Харків, Дніпро") == "Kyiv, Lviv, Odesa, Kharkiv, Dnipro");
-  CHECK(rule::transliterate("Позняки") == "Pozniaky");
+  CHECK(ca::text::transliterate("Київ, Львів, Одеса, Харків, Дніпро") == "Kyiv, Lviv, Odesa, Kharkiv, Dnipro");
+  CHECK(ca::text::transliterate("Позняки") == "Pozniaky");
 }
 
 TEST_CASE("rule agent replies: an article cut to one or two spoken sentences") {

@@ -487,6 +487,35 @@ TEST_CASE("tyre tools: orders need a confirmation step and are created once") {
   CHECK(other.v["error"].str().find("оператор") != std::string::npos);
 }
 
+TEST_CASE("tyre tools: the search and the stations report the store's words for recognisers") {
+  Fixture f;
+  auto v = f.store->vocabulary();
+  REQUIRE(v.ok());
+  const auto search = f.tool("search_tires").speech_vocabulary();
+  CHECK(search.brands == v->brands);
+  CHECK(search.models == v->models);
+  CHECK(search.sizes == v->sizes);
+  CHECK(std::find(search.vehicles.begin(), search.vehicles.end(), "Toyota") != search.vehicles.end());
+  CHECK(std::find(search.vehicles.begin(), search.vehicles.end(), "Toyota Camry") != search.vehicles.end());
+  CHECK(search.cities.empty());
+  const auto stations = f.tool("get_fitting_stations").speech_vocabulary();
+  CHECK(stations.cities == v->cities);
+  CHECK(std::find(stations.places.begin(), stations.places.end(), "ШинСервіс Оболонь") != stations.places.end());
+  CHECK(std::find(stations.places.begin(), stations.places.end(), "Оболонський район") != stations.places.end());
+  CHECK(stations.brands.empty());
+  // The rest have none; merged, the pack's words are the store's.
+  ca::providers::SpeechVocabulary all;
+  for (auto &t : f.tools) {
+    if (t->spec().name != "search_tires" && t->spec().name != "get_fitting_stations") {
+      CHECK(t->speech_vocabulary().empty());
+    }
+    all.merge(t->speech_vocabulary());
+  }
+  CHECK(all.brands.size() >= 10);
+  CHECK(all.phrases().size() == all.brands.size() + all.models.size() + all.sizes.size() + all.cities.size() +
+                                    all.places.size() + all.vehicles.size());
+}
+
 TEST_CASE("tyre tools: stations, slots in the window, bookings only at offered times, then cancel") {
   Fixture f;
   auto st = f.call("get_fitting_stations", R"({"city":"Києві"})");

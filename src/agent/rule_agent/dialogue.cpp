@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "text/translit.hpp"
+
 namespace ca::agent::rule {
 
 namespace {
@@ -265,7 +267,7 @@ std::optional<std::string> match_station(const Utterance &u, const std::vector<S
       for (auto &w : split_words(fold(field))) {
         if (!generic_place_word(w)) cand.push_back(w);
       }
-      for (auto &w : split_words(fold(transliterate(field)))) {
+      for (auto &w : split_words(fold(text::transliterate(field)))) {
         if (!generic_place_word(w)) cand.push_back(w);
       }
     }

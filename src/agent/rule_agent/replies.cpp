@@ -3,6 +3,7 @@
 #include <array>
 
 #include "text/numbers.hpp"
+#include "text/translit.hpp"
 
 namespace ca::agent::rule {
 
@@ -131,7 +132,7 @@ std::string Replies::time(const std::string &hhmm) {
   return hhmm;
 }
 
-std::string Replies::data(const std::string &s) const { return lang_ == Lang::en ? transliterate(s) : s; }
+std::string Replies::data(const std::string &s) const { return lang_ == Lang::en ? text::transliterate(s) : s; }
 
 std::string Replies::list(const std::vector<std::string> &items) const {
   std::string out;
@@ -929,63 +930,6 @@ std::string spoken_excerpt(const std::string &content, size_t sentences, size_t 
   }
   size_t b = out.find_first_not_of(' ');
   return b == std::string::npos ? std::string() : out.substr(b);
-}
-
-std::string transliterate(const std::string &s) {
-  struct Pair {
-    char32_t c;
-    const char *start;  // at the start of a word
-    const char *inner;
-  };
-  static const Pair kTable[] = {
-      {U'а', "a", "a"},   {U'б', "b", "b"},   {U'в', "v", "v"},   {U'г', "h", "h"},   {U'ґ', "g", "g"},
-      {U'д', "d", "d"},   {U'е', "e", "e"},   {U'є', "ye", "ie"}, {U'ж', "zh", "zh"}, {U'з', "z", "z"},
-      {U'и', "y", "y"},   {U'і', "i", "i"},   {U'ї', "yi", "i"},  {U'й', "y", "i"},   {U'к', "k", "k"},
-      {U'л', "l", "l"},   {U'м', "m", "m"},   {U'н', "n", "n"},   {U'о', "o", "o"},   {U'п', "p", "p"},
-      {U'р', "r", "r"},   {U'с', "s", "s"},   {U'т', "t", "t"},   {U'у', "u", "u"},   {U'ф', "f", "f"},
-      {U'х', "kh", "kh"}, {U'ц', "ts", "ts"}, {U'ч', "ch", "ch"}, {U'ш', "sh", "sh"}, {U'щ', "shch", "shch"},
-      {U'ь', "", ""},     {U'ю', "yu", "iu"}, {U'я', "ya", "ia"}, {U'ы', "y", "y"},   {U'э', "e", "e"},
-      {U'ъ', "", ""},     {U'ё', "yo", "io"}, {U'\'', "", ""},    {U'’', "", ""},     {U'ʼ', "", ""},
-  };
-  std::string out;
-  bool word_start = true;
-  for (size_t i = 0; i < s.size();) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    size_t len = b0 < 0x80 ? 1 : (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : 4;
-    if (i + len > s.size()) len = 1;
-    char32_t c = b0;
-    if (len > 1) {
-      c = b0 & (len == 2 ? 0x1Fu : len == 3 ? 0x0Fu : 0x07u);
-      for (size_t k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
-    }
-    bool upper = false;
-    char32_t lower = c;
-    if (c >= 0x410 && c <= 0x42F) {
-      lower = c + 0x20;
-      upper = true;
-    } else if (c >= 0x400 && c <= 0x40F) {
-      lower = c + 0x50;
-      upper = true;
-    } else if (c == 0x490) {
-      lower = 0x491;
-      upper = true;
-    }
-    const Pair *hit = nullptr;
-    for (const auto &p : kTable) {
-      if (p.c == lower) hit = &p;
-    }
-    if (hit != nullptr) {
-      std::string t = word_start ? hit->start : hit->inner;
-      if (upper && !t.empty()) t[0] = static_cast<char>(t[0] - 32);
-      out += t;
-      word_start = false;
-    } else {
-      out.append(s, i, len);
-      word_start = !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
-    }
-    i += len;
-  }
-  return out;
 }
 
 }  // namespace ca::agent::rule

@@ -171,8 +171,4 @@ class Replies {
 // most `sentences` sentences and about `max_chars` characters, cut at a word.
 std::string spoken_excerpt(const std::string &content, size_t sentences = 2, size_t max_chars = 240);
 
-// Ukrainian (and Russian) letters in Latin, for shop data an English voice has to read ("вул.
-// Драгоманова" → "vul. Drahomanova").
-std::string transliterate(const std::string &s);
-
 }  // namespace ca::agent::rule

@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "core/secrets.hpp"
 #include "providers/credentials.hpp"
+#include "providers/http_tts.hpp"  // url_encode
 
 namespace ca::providers {
 
@@ -51,22 +52,6 @@ struct Conn {
   int peer_code = 0;
   std::string peer_reason;
 };
-
-std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 void lws_log_to_ours(int level, const char *line) {
   std::string_view text(line ? line : "");
@@ -573,7 +558,7 @@ void DeepgramStt::open(const SttParams &params, std::shared_ptr<SttSink> sink) {
     impl_->gates[params.id] = gate;
   }
   Impl *impl = impl_;
-  runtime_->loop().post([impl, params, gate] { impl->open(params, gate); });
+  runtime_->loop().post([impl, params = hints_.add_to(params), gate] { impl->open(params, gate); });
 }
 
 void DeepgramStt::push(RequestId stream, std::span<const int16_t> pcm) {

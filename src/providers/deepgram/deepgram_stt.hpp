@@ -32,6 +32,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "providers/net_runtime.hpp"
+#include "providers/phrase_hints.hpp"
 #include "providers/provider.hpp"
 #include "providers/registry.hpp"
 
@@ -68,11 +69,14 @@ class DeepgramStt final : public SttProvider {
   void push(RequestId stream, std::span<const int16_t> pcm) override;
   void finish(RequestId stream) override;
   void cancel(RequestId stream) override;
+  // Sent as keyterms (nova-3) or keywords with each stream's own hints, when `hints` is on.
+  void use_vocabulary(const SpeechVocabulary &vocabulary) override { hints_.set(vocabulary); }
 
   struct Impl;
 
  private:
   std::shared_ptr<NetRuntime> runtime_;
+  PhraseHints hints_;
   Impl *impl_;  // lives on the loop; deleted there once libwebsockets has let go of it
 };
 

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "text/translit.hpp"
+
 namespace ca::providers {
 
 namespace {
@@ -1004,6 +1006,70 @@ Result<DomainVocabulary> vocabulary_from_json(const json::Value &v, DomainVocabu
       }
       if (std::find(list.begin(), list.end(), text) == list.end()) list.push_back(std::move(text));
     }
+  }
+  return base;
+}
+
+namespace {
+
+// A catalogue's spelling as it is said: Cyrillic transliterated, joined words apart
+// ("WinterContact" → "winter contact"), short capitals spelled ("DM-V3" → "d m v three"), then
+// spoken_words.
+std::string catalogue_spoken(std::string_view written) {
+  const std::string t = text::transliterate(written);
+  auto alpha = [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) != 0; };
+  auto upper = [](char ch) { return std::isupper(static_cast<unsigned char>(ch)) != 0; };
+  auto lower = [](char ch) { return std::islower(static_cast<unsigned char>(ch)) != 0; };
+  std::string out;
+  for (size_t i = 0; i < t.size();) {
+    if (!alpha(t[i])) {
+      out += t[i++];
+      continue;
+    }
+    size_t j = i;
+    while (j < t.size() && alpha(t[j])) ++j;
+    const std::string_view word(t.data() + i, j - i);
+    if (word.size() <= 3 && std::all_of(word.begin(), word.end(), upper)) {
+      for (char ch : word) out += std::string(" ") + ch + " ";
+    } else {
+      for (size_t k = 0; k < word.size(); ++k) {
+        if (k > 0 && lower(word[k - 1]) && upper(word[k])) out += ' ';
+        out += word[k];
+      }
+    }
+    i = j;
+  }
+  return spoken_words(out);
+}
+
+}  // namespace
+
+DomainVocabulary with_catalogue(DomainVocabulary base, const SpeechVocabulary &catalogue) {
+  auto add = [](std::vector<std::string> &list, std::string w) {
+    if (!w.empty() && std::find(list.begin(), list.end(), w) == list.end()) list.push_back(std::move(w));
+  };
+  auto extend = [&](std::vector<std::string> &list, const std::vector<std::string> &from) {
+    for (const auto &s : from) add(list, catalogue_spoken(s));
+  };
+  extend(base.brands, catalogue.brands);
+  extend(base.models, catalogue.models);
+  extend(base.cities, catalogue.cities);
+  extend(base.car_makes, catalogue.vehicles);
+  // A place is often named by one word of its name ("ШинСервіс Оболонь" as "Obolon").
+  for (const auto &place : catalogue.places) {
+    const std::string spoken = catalogue_spoken(place);
+    add(base.stations, spoken);
+    std::istringstream in(spoken);
+    for (std::string w; in >> w;) {
+      if (w != spoken) add(base.stations, w);
+    }
+  }
+  for (const auto &s : catalogue.sizes) {
+    int w = 0, p = 0, r = 0;
+    if (std::sscanf(s.c_str(), "%d/%d R%d", &w, &p, &r) != 3 || w < 100 || w > 999 || p <= 0 || r <= 0) continue;
+    for (auto &v : width_variants(w)) add(base.tyre_widths, std::move(v));
+    add(base.tyre_profiles, number_words(p));
+    add(base.tyre_rims, number_words(r));
   }
   return base;
 }

@@ -28,6 +28,7 @@
 
 #include "core/json.hpp"
 #include "core/result.hpp"
+#include "providers/provider.hpp"
 
 namespace ca::providers {
 
@@ -52,10 +53,21 @@ struct DomainVocabulary {
   std::vector<std::pair<std::string, std::string>> pronunciations;
 };
 
-// The tyre shop's own domain: 15 brands, 5 cities, the fitting stations, sizes spoken every usual
-// way, and intents (search, availability, price, order, order status, fitting and booking,
-// cancel, knowledge questions, operator, goodbye) written as generic templates.
+// The tyre shop's domain as any caller speaks it: sizes spoken every usual way, numbers, days,
+// times, intents (search, availability, price, order, order status, fitting and booking, cancel,
+// knowledge questions, operator, goodbye) written as generic templates, and the market's common
+// brands, tyre lines, cities and cars, which callers name whether or not a shop sells them (the
+// agent has to hear "Dunlop" to say it does not carry it). A shop's own catalogue is added with
+// with_catalogue.
 DomainVocabulary default_tyre_vocabulary();
+
+// The deployment's words (from its tools, any script) added to the recogniser's vocabulary: its
+// brands, models, cities, places and vehicles extend `base`'s lists of the same kind; a place of
+// several words is also known by each of them; its sizes add their widths, profiles and rims.
+// Every entry is said as words: Cyrillic transliterated ("Оболонь" → "obolon"), joined words
+// apart ("WinterContact" → "winter contact"), short capitals spelled ("DM-V3" → "d m v three"),
+// then spoken_words; nothing is listed twice.
+DomainVocabulary with_catalogue(DomainVocabulary base, const SpeechVocabulary &catalogue);
 
 // Reads DomainVocabulary fields from JSON (same names as the struct; `pronunciations` is an object
 // of word -> "PHONES" or ["PHONES", ...]). Lists extend `base`, unless `"replace": true`, in which

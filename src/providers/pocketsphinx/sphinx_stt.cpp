@@ -710,6 +710,19 @@ void SphinxStt::set_vocabulary(DomainVocabulary vocabulary) {
   ++impl_->generation;
 }
 
+void SphinxStt::use_vocabulary(const SpeechVocabulary &vocabulary) {
+  DomainVocabulary v = with_catalogue(default_tyre_vocabulary(), vocabulary);
+  if (!impl_->opt.vocabulary_file.empty()) {
+    auto extended = load_vocabulary_file(impl_->opt.vocabulary_file, v);
+    if (!extended) {
+      log::write(log::Level::warn, "", "pocketsphinx: " + extended.error().message + "; the catalogue's words are used without it");
+    } else {
+      v = std::move(*extended);
+    }
+  }
+  set_vocabulary(std::move(v));
+}
+
 Result<void> SphinxStt::prepare() {
   auto m = impl_->current_model();
   if (!m) return m.error();

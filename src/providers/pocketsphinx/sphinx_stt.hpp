@@ -82,6 +82,9 @@ class SphinxStt final : public SttProvider {
   void push(RequestId stream, std::span<const int16_t> pcm) override;
   void finish(RequestId stream) override;
   void cancel(RequestId stream) override;
+  // The catalogue's words into the model (with_catalogue over the defaults, then the
+  // vocabulary_file's on top), as set_vocabulary does.
+  void use_vocabulary(const SpeechVocabulary &vocabulary) override;
 
   struct Stats {
     size_t decoders_created = 0;  // ever (a rebuild after set_vocabulary counts again)
