@@ -230,7 +230,10 @@ typedef struct ca_stt_params {
   const char *language;             /* BCP-47 primary tag ("uk", "ru", "en"); never NULL */
   const char *const *alternatives;  /* other languages the caller may speak */
   size_t alternative_count;
-  const char *const *hints;         /* phrase hints */
+  /* Phrase hints: words callers are likely to say. A plug-in built from configuration (see
+   * ca_engine_load_config) gets the configured tools' words here too, after the stream's own: the
+   * tyre shop's brands, models, sizes, cities, stations and cars. */
+  const char *const *hints;
   size_t hint_count;
 } ca_stt_params;
 

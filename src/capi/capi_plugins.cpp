@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "providers/phrase_hints.hpp"
 #include "providers/registry.hpp"
 
 using ca::capi::fail;
@@ -100,7 +101,8 @@ class CStt final : public prov::SttProvider {
   CStt(const CStt &) = delete;
   CStt &operator=(const CStt &) = delete;
   std::string_view name() const override { return name_; }
-  void open(const prov::SttParams &p, std::shared_ptr<prov::SttSink> sink) override {
+  void open(const prov::SttParams &params, std::shared_ptr<prov::SttSink> sink) override {
+    const prov::SttParams p = hints_.add_to(params);
     SinkRef ref(make_sink(SinkKind::stt, p.id));
     ref.s->stt = std::move(sink);
     const auto alternatives = c_strings(p.alternatives);
@@ -122,11 +124,14 @@ class CStt final : public prov::SttProvider {
   void cancel(prov::RequestId id) override {
     if (vt_.cancel != nullptr) vt_.cancel(vt_.user_data, id);
   }
+  // A plug-in built from configuration hears the configured tools' words as hints.
+  void use_vocabulary(const prov::SpeechVocabulary &vocabulary) override { hints_.set(vocabulary); }
 
  private:
   std::string name_;
   ca_stt_vtable vt_;
   PluginOwner owner_;
+  prov::PhraseHints hints_;
 };
 
 class CTts final : public prov::TtsProvider {
