@@ -715,7 +715,8 @@ void SphinxStt::use_vocabulary(const SpeechVocabulary &vocabulary) {
   if (!impl_->opt.vocabulary_file.empty()) {
     auto extended = load_vocabulary_file(impl_->opt.vocabulary_file, v);
     if (!extended) {
-      log::write(log::Level::warn, "", "pocketsphinx: " + extended.error().message + "; the catalogue's words are used without it");
+      log::write(log::Level::warn, "",
+                 "pocketsphinx: " + extended.error().message + "; the catalogue's words are used without it");
     } else {
       v = std::move(*extended);
     }
