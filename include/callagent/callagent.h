@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define CALLAGENT_VERSION_MAJOR 0
-#define CALLAGENT_VERSION_MINOR 3
+#define CALLAGENT_VERSION_MINOR 4
 #define CALLAGENT_VERSION_PATCH 0
 #define CALLAGENT_VERSION \
   (CALLAGENT_VERSION_MAJOR * 10000 + CALLAGENT_VERSION_MINOR * 100 + CALLAGENT_VERSION_PATCH)
@@ -230,9 +230,9 @@ typedef struct ca_stt_params {
   const char *language;             /* BCP-47 primary tag ("uk", "ru", "en"); never NULL */
   const char *const *alternatives;  /* other languages the caller may speak */
   size_t alternative_count;
-  /* Phrase hints: words callers are likely to say. A plug-in built from configuration (see
-   * ca_engine_load_config) gets the configured tools' words here too, after the stream's own: the
-   * tyre shop's brands, models, sizes, cities, stations and cars. */
+  /* Phrase hints: words callers are likely to say. After a configuration is loaded (see
+   * ca_engine_load_config), the tools' words come here too, after the stream's own: the tyre
+   * shop's brands, models, sizes, cities, stations and cars, and every speech_words_json. */
   const char *const *hints;
   size_t hint_count;
 } ca_stt_params;
@@ -356,6 +356,15 @@ typedef struct ca_tool_vtable {
   void (*cancel)(void *user_data, uint64_t invocation_id);
   /* May be NULL. */
   void (*destroy)(void *user_data);
+  /*
+   * Since 0.4. May be NULL. The words callers use for this tool's arguments, as the tool's data
+   * writes them (any script), for the engine's recognisers: a JSON object with any of the arrays
+   * "brands", "models", "sizes", "cities", "places" and "vehicles" of strings, e.g.
+   * {"brands":["Michelin"],"cities":["Київ"]}. Copied when the tool is registered (text that is
+   * not such an object: CA_ERR_INVALID_ARGUMENT); handed to the recognisers when a configuration is
+   * loaded (see ca_engine_load_config).
+   */
+  const char *speech_words_json;
 } ca_tool_vtable;
 
 /* ============================================================================================
@@ -484,6 +493,10 @@ CA_API ca_status ca_engine_register_factory(ca_engine_t *engine, int kind, const
  * ca_engine_register_* is CA_ERR_CONFIG. Loading again replaces what the previous configuration
  * built (sessions created before keep theirs). [session] stt, tts, llm (names) and tools (a list
  * of names) are what ca_session_create uses when its params leave them NULL.
+ * Then every tool's words (the library's tyre shop reports its store's catalogue; a C tool its
+ * speech_words_json) go to every recogniser of the engine: the library's own build their models
+ * from them or send them as phrase hints, a C plug-in finds them in ca_stt_params.hints (since
+ * 0.4). A tool backed by a remote store is asked for them here, so loading may wait for it.
  * Must not race with other calls on the same engine.
  */
 CA_API ca_status ca_engine_load_config(ca_engine_t *engine, const char *path);

@@ -124,7 +124,7 @@ class CStt final : public prov::SttProvider {
   void cancel(prov::RequestId id) override {
     if (vt_.cancel != nullptr) vt_.cancel(vt_.user_data, id);
   }
-  // A plug-in built from configuration hears the configured tools' words as hints.
+  // The tools' words as hints, once a configuration is loaded.
   void use_vocabulary(const prov::SpeechVocabulary &vocabulary) override { hints_.set(vocabulary); }
 
  private:
@@ -230,9 +230,10 @@ class CLlm final : public prov::LlmProvider {
 
 class CTool final : public prov::Tool {
  public:
-  CTool(prov::ToolSpec spec, const ca_tool_vtable &vt) : spec_(std::move(spec)), vt_(vt), owner_(vt.user_data) {
-    // The strings were copied into spec_; the caller's may go away.
-    vt_.name = vt_.description = vt_.parameters_json = vt_.wait_phrase = nullptr;
+  CTool(prov::ToolSpec spec, prov::SpeechVocabulary words, const ca_tool_vtable &vt)
+      : spec_(std::move(spec)), words_(std::move(words)), vt_(vt), owner_(vt.user_data) {
+    // The strings were copied into spec_ and words_; the caller's may go away.
+    vt_.name = vt_.description = vt_.parameters_json = vt_.wait_phrase = vt_.speech_words_json = nullptr;
   }
   ~CTool() override = default;
   void arm() { owner_.arm(vt_.destroy); }
@@ -255,9 +256,11 @@ class CTool final : public prov::Tool {
   void cancel(prov::RequestId id) override {
     if (vt_.cancel != nullptr) vt_.cancel(vt_.user_data, id);
   }
+  prov::SpeechVocabulary speech_vocabulary() override { return words_; }
 
  private:
   prov::ToolSpec spec_;
+  prov::SpeechVocabulary words_;
   ca_tool_vtable vt_;
   PluginOwner owner_;
 };
@@ -382,7 +385,13 @@ ca_status adapt_tool(const ca_tool_vtable *vtable, const char *default_name, con
   if (vt.parameters_json != nullptr) spec.parameters_json = vt.parameters_json;
   spec.side_effecting = vt.side_effecting != 0;
   if (vt.wait_phrase != nullptr) spec.wait_phrase = vt.wait_phrase;
-  out = std::make_shared<CTool>(std::move(spec), vt);
+  prov::SpeechVocabulary words;
+  if (vt.speech_words_json != nullptr) {
+    auto w = prov::speech_vocabulary_from_json(vt.speech_words_json);
+    if (!w) return fail(CA_ERR_INVALID_ARGUMENT, where, (spec.name + ": " + w.error().message).c_str());
+    words = std::move(*w);
+  }
+  out = std::make_shared<CTool>(std::move(spec), std::move(words), vt);
   return CA_OK;
 }
 
@@ -433,11 +442,17 @@ ca_status build_plugins(Engine *engine, const std::vector<config::PluginSection>
   };
   prov::FactoryRegistry factories;
   std::map<std::string, std::shared_ptr<prov::LlmProvider>, std::less<>> app_llms;  // for chains
+  std::vector<std::shared_ptr<prov::SttProvider>> app_stts;  // for the tools' words
+  std::vector<std::shared_ptr<prov::Tool>> app_tools;
   {
     std::lock_guard lock(engine->mu);
     factories = engine->factories;
     for (const auto &[name, p] : engine->llm)
       if (engine->configured.count(p.get()) == 0) app_llms.emplace(name, p);
+    for (const auto &[name, p] : engine->stt)
+      if (engine->configured.count(p.get()) == 0) app_stts.push_back(p);
+    for (const auto &t : engine->tools)
+      if (engine->configured.count(t.get()) == 0) app_tools.push_back(t);
   }
   const prov::FactoryRegistry &builtin = prov::builtin_factories();
   std::vector<Built> built;
@@ -508,12 +523,14 @@ ca_status build_plugins(Engine *engine, const std::vector<config::PluginSection>
     if (!r) return fail(CA_ERR_CONFIG, where, r.error().message.c_str());
     built.push_back(std::move(b));
   }
-  // The tools' words (a catalogue's brands, the stations' cities) to the recognisers.
+  // Every tool's words (a catalogue's brands, the stations' cities) to every recogniser.
   prov::SpeechVocabulary vocabulary;
+  for (const auto &t : app_tools) vocabulary.merge(t->speech_vocabulary());
   for (const Built &b : built) {
     for (const auto &t : b.tools) vocabulary.merge(t->speech_vocabulary());
   }
   if (!vocabulary.empty()) {
+    for (const auto &s : app_stts) s->use_vocabulary(vocabulary);
     for (const Built &b : built) {
       if (b.stt) b.stt->use_vocabulary(vocabulary);
     }

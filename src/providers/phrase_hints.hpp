@@ -7,9 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "core/result.hpp"
 #include "providers/provider.hpp"
 
 namespace ca::providers {
+
+// A SpeechVocabulary from JSON: an object with any of the arrays "brands", "models", "sizes",
+// "cities", "places", "vehicles" of strings (the C API's ca_tool_vtable.speech_words_json). An
+// unknown key, a value that is not an array of strings, or text that is not JSON is an error.
+Result<SpeechVocabulary> speech_vocabulary_from_json(std::string_view text);
 
 class PhraseHints {
  public:

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "core/json.hpp"
 #include "providers/phrase_hints.hpp"
 #include "providers/provider.hpp"
 
@@ -31,6 +32,31 @@ void SpeechVocabulary::merge(const SpeechVocabulary &other) {
 std::vector<std::string> SpeechVocabulary::phrases() const {
   std::vector<std::string> out;
   for (const auto *l : {&brands, &models, &sizes, &cities, &places, &vehicles}) add_new(out, *l);
+  return out;
+}
+
+Result<SpeechVocabulary> speech_vocabulary_from_json(std::string_view text) {
+  auto v = json::parse(text);
+  if (!v) return make_error(Errc::invalid_argument, "speech words: " + v.error().message);
+  if (!v->is_object()) return make_error(Errc::invalid_argument, "speech words: not a JSON object");
+  SpeechVocabulary out;
+  const std::pair<const char *, std::vector<std::string> *> lists[] = {
+      {"brands", &out.brands}, {"models", &out.models}, {"sizes", &out.sizes},
+      {"cities", &out.cities}, {"places", &out.places}, {"vehicles", &out.vehicles}};
+  for (const auto &[key, value] : v->members()) {
+    const auto *it = std::find_if(std::begin(lists), std::end(lists), [&](const auto &l) { return key == l.first; });
+    if (it == std::end(lists)) {
+      return make_error(Errc::invalid_argument, "speech words: unknown key \"" + key +
+                                                    "\" (known: brands, models, sizes, cities, places, vehicles)");
+    }
+    if (!value.is_array()) return make_error(Errc::invalid_argument, "speech words: " + key + " must be an array");
+    for (const auto &s : value.items()) {
+      if (!s.is_string()) {
+        return make_error(Errc::invalid_argument, "speech words: " + key + " must hold strings only");
+      }
+      it->second->emplace_back(s.str());
+    }
+  }
   return out;
 }
 
