@@ -10,6 +10,33 @@ static inline void plugins_noop_push(void *ud, uint64_t id, const int16_t *pcm, 
 }
 static inline void plugins_noop_finish(void *ud, uint64_t id) { (void)ud; (void)id; }
 
+/* Session parameters for the plug-ins register_plugins registered as `name`: English, greeting
+ * "Hi.", everything else at its default. */
+static inline void plugins_session_params(ca_session_params *p, const char *name) {
+  ca_session_default_params(p, sizeof *p);
+  p->stt = name;
+  p->tts = name;
+  p->llm = name;
+  p->language = "en";
+  p->greeting = "Hi.";
+}
+
+/* A TTS that finishes every request at once, without audio. */
+static inline void plugins_silent_tts(void *ud, uint64_t id, const ca_tts_request *r, ca_sink_t *sink) {
+  (void)ud; (void)r;
+  ca_sink_tts_done(sink, id);
+  ca_sink_release(sink);
+}
+
+/* Frame `i` (160 samples, 20 ms at 8 kHz) of a speech-like signal when `voiced`: a loud square
+ * wave in syllables (9 frames on, 3 off) that the session's voice detector takes for a caller;
+ * silence otherwise. */
+static inline void plugins_speech_frame(int16_t frame[160], int i, int voiced) {
+  for (int k = 0; k < 160; ++k) {
+    frame[k] = (int16_t)(voiced ? ((k % 40) < 20 ? 4000 : -4000) * ((i % 12) < 9 ? 1 : 0) : 0);
+  }
+}
+
 /* Registers an STT, a TTS and an LLM, each called `name`, from the given entries. Returns the
  * first failure, or CA_OK. */
 static inline ca_status register_plugins(ca_engine_t *engine, const char *name,

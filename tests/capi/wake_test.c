@@ -20,11 +20,6 @@ static void stt_open(void *ud, uint64_t id, const ca_stt_params *p, ca_sink_t *s
   ca_sink_stt_done(sink, id);
   ca_sink_release(sink);
 }
-static void tts_synth(void *ud, uint64_t id, const ca_tts_request *r, ca_sink_t *sink) {
-  (void)ud; (void)r;
-  ca_sink_tts_done(sink, id);
-  ca_sink_release(sink);
-}
 static void llm_start(void *ud, uint64_t id, const ca_llm_request *r, ca_sink_t *sink) {
   (void)ud; (void)r;
   llm_sink = sink; /* answered later, from another thread */
@@ -53,15 +48,10 @@ static void *answer(void *arg) {
 int main(void) {
   ca_engine_t *engine = NULL;
   EXPECT(ca_engine_create(NULL, &engine) == CA_OK);
-  EXPECT(register_plugins(engine, "x", stt_open, tts_synth, llm_start) == CA_OK);
+  EXPECT(register_plugins(engine, "x", stt_open, plugins_silent_tts, llm_start) == CA_OK);
 
   ca_session_params p;
-  ca_session_default_params(&p, sizeof p);
-  p.stt = "x";
-  p.tts = "x";
-  p.llm = "x";
-  p.language = "en";
-  p.greeting = "Hi.";
+  plugins_session_params(&p, "x");
   p.on_event = on_event;
   p.on_wake = on_wake;
   ca_session_t *s = NULL;
@@ -71,10 +61,7 @@ int main(void) {
   int16_t in[160], out[160];
   int64_t t = 0;
   for (int i = 0; i < 150 && llm_sink == NULL; ++i) {
-    for (int k = 0; k < 160; ++k) {
-      const int voiced = i >= 20 && i < 70;
-      in[k] = (int16_t)(voiced ? ((k % 40) < 20 ? 4000 : -4000) * ((i % 12) < 9 ? 1 : 0) : 0);
-    }
+    plugins_speech_frame(in, i, i >= 20 && i < 70);
     t += 20000000;
     EXPECT(ca_session_push_audio(s, in, 160) == CA_OK);
     EXPECT(ca_session_process(s, t) == CA_OK);
