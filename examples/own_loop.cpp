@@ -75,7 +75,10 @@ class PriceTool final : public callagent::ToolPlugin {
 int main() {
   callagent::Engine engine;
   if (auto st = callagent::Engine::create(engine); !st) return std::fprintf(stderr, "%s\n", st.detail().c_str()), 1;
-  callagent::ToolSpec price{"get_fitting_price", "Price of fitting four tyres", R"({"type":"object"})", false, ""};
+  callagent::ToolSpec price;
+  price.name = "get_fitting_price";
+  price.description = "Price of fitting four tyres";
+  price.parameters_json = R"({"type":"object"})";
   for (const callagent::Status &st :
        {engine.register_stt("fixed", std::make_shared<FixedStt>()), engine.register_tts("tone", std::make_shared<ToneTts>()),
         engine.register_llm("price", std::make_shared<PriceLlm>()),

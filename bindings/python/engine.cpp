@@ -385,17 +385,22 @@ void bind_engine(py::module_ &m) {
              check(e.register_llm(name, std::make_shared<PyLlm>(std::move(o))));
            }, py::arg("name"), py::arg("plugin"), "plugin.start(id, LlmRequest, LlmSink), optional cancel(id).")
       .def("register_tool", [](callagent::Engine &e, const std::string &name, py::object o, const std::string &description,
-                               const std::string &parameters_json, bool side_effecting, const std::string &wait_phrase) {
+                               const std::string &parameters_json, bool side_effecting, const std::string &wait_phrase,
+                               const std::string &speech_words_json) {
              callagent::ToolSpec spec;
              spec.name = name;
              spec.description = description;
              if (!parameters_json.empty()) spec.parameters_json = parameters_json;
              spec.side_effecting = side_effecting;
              spec.wait_phrase = wait_phrase;
+             spec.speech_words_json = speech_words_json;
              check(e.register_tool(spec, std::make_shared<PyTool>(std::move(o))));
            }, py::arg("name"), py::arg("plugin"), py::kw_only(), py::arg("description") = "",
            py::arg("parameters_json") = "", py::arg("side_effecting") = false, py::arg("wait_phrase") = "",
-           "plugin.invoke(id, arguments_json, ToolContext, ToolSink), optional cancel(id).");
+           py::arg("speech_words_json") = "",
+           "plugin.invoke(id, arguments_json, ToolContext, ToolSink), optional cancel(id). speech_words_json: "
+           "the words callers use for its arguments ({\"brands\": [...], \"cities\": [...]}), which the "
+           "recognisers get as hints once a configuration is loaded.");
 
   py::class_<PySession>(m, "Session",
                         "One call (ca_session_t), driven by the thread that created it: push caller audio, "

@@ -124,6 +124,9 @@ struct ToolSpec {
   std::string parameters_json = R"({"type":"object","properties":{}})";
   bool side_effecting = false;
   std::string wait_phrase;
+  // The words callers use for its arguments, for the recognisers (ca_tool_vtable's
+  // speech_words_json, since 0.4): {"brands": [...], "cities": [...]}; empty: none.
+  std::string speech_words_json;
 };
 
 // ---- sinks ----
@@ -468,6 +471,7 @@ class Engine {
     vt.parameters_json = spec.parameters_json.c_str();
     vt.side_effecting = spec.side_effecting ? 1 : 0;
     vt.wait_phrase = spec.wait_phrase.c_str();
+    vt.speech_words_json = spec.speech_words_json.empty() ? nullptr : spec.speech_words_json.c_str();
     vt.invoke = &detail::ToolAdapter::invoke;
     vt.cancel = &detail::ToolAdapter::cancel;
     vt.destroy = &detail::ToolAdapter::destroy;

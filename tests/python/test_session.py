@@ -157,6 +157,25 @@ def test_a_call_with_python_plugins():
     assert session.state == "listening"
 
 
+def test_a_tools_words_reach_the_recogniser_as_hints():
+    engine, p = make_engine()
+    heard = []
+
+    class Listening(Ears):
+        def open(self, stream, params, sink):
+            heard.append(list(params.hints))
+            super().open(stream, params, sink)
+
+    engine.register_stt("listening", Listening("yes"))
+    engine.register_tool("find", Stock(), speech_words_json='{"brands": ["Michelin", "Nokian"], "cities": ["Київ"]}')
+    with pytest.raises(ValueError, match="brands must be an array"):
+        engine.register_tool("bad", Stock(), speech_words_json='{"brands": "Michelin"}')
+    engine.load_config("")  # the environment alone: the tools' words go to the recognisers
+    session = callagent.Session(engine, stt="listening", tts="voice", llm="brain", language="en")
+    run_call(session, 3000, speech_from_ms=500, speech_ms=1000)
+    assert heard and heard[0] == ["Michelin", "Nokian", "Київ"]
+
+
 def test_plugins_are_released_with_engine_and_session():
     engine, p = make_engine()
     refs = [weakref.ref(v) for v in p.values()]
