@@ -840,7 +840,7 @@ Nanos Session::next_deadline() const {
     at(last_voice_at_ + cfg_.end_of_turn_silence + (stt_id_ == 0 ? 0 : kSttGrace));
   }
   if (muted_ && !caller_speaking_) at(last_voice_at_ + cfg_.barge_in_resume_silence);
-  if (silence_ladder_armed()) at(listening_since_ + cfg_.silence_timeout);
+  if (silence_ladder_armed()) at(silent_since() + cfg_.silence_timeout);
   if (started_at_ >= 0 && !max_duration_hit_) at(started_at_ + cfg_.max_duration);
   if (filler_at_ != 0) at(filler_at_);
   if (llm_id_ != 0 && !llm_done_) at(llm_started_at_ + cfg_.llm_timeout);
@@ -854,10 +854,16 @@ Nanos Session::next_deadline() const {
   return d;
 }
 
+// Not while the caller's words are still being recognised: a slow recogniser must not make the
+// bot ask whether anyone is there about speech it has not finished hearing.
 bool Session::silence_ladder_armed() const {
-  return state_ == State::listening && clauses_.empty() && turn_committed_ && !caller_speaking_ && llm_id_ == 0 &&
-         tools_.empty();
+  return state_ == State::listening && clauses_.empty() && turn_committed_ && !caller_speaking_ && stt_id_ == 0 &&
+         llm_id_ == 0 && tools_.empty();
 }
+
+// The line has been silent since the bot stopped talking or the caller last spoke, whichever was
+// later (speech that gave no words still was not silence).
+Nanos Session::silent_since() const { return std::max(listening_since_, last_voice_at_); }
 
 // ---- outbound audio ----
 
@@ -1014,6 +1020,12 @@ void Session::on_caller_frame(std::span<const int16_t> in, Nanos now) {
   if (stt_id_ != 0 && !stt_finishing_ && providers_.stt) {
     providers_.stt->push(stt_id_, frame);
     stats_.stt_audio_ms += 20;
+  } else if (stt_id_ != 0 && stt_finishing_ && backlog_.size() < kBacklogMax * frame_samples_) {
+    // Kept for the next stream: a caller who resumes while a slow recogniser finishes the last
+    // one must not lose what they say before it is done.
+    const size_t at = backlog_.size();
+    backlog_.resize(at + frame_samples_, 0);
+    std::copy_n(frame.begin(), std::min(frame.size(), frame_samples_), backlog_.begin() + static_cast<std::ptrdiff_t>(at));
   }
 
   if (voiced) {
@@ -1061,7 +1073,7 @@ void Session::caller_speech_ended() {
   finish_stt();
 }
 
-void Session::open_stt() {
+void Session::open_stt(bool resumed) {
   if (!providers_.stt) return;
   stt_id_ = next_id_++;
   stt_finishing_ = false;
@@ -1071,6 +1083,16 @@ void Session::open_stt() {
   p.language = cfg_.language;
   if (rec_) note_action("stt.open", std::to_string(stt_id_));
   providers_.stt->open(p, mailbox_);
+  if (resumed && !backlog_.empty()) {
+    // The caller resumed while the last stream was finishing: everything since its finish.
+    for (size_t at = 0; at < backlog_.size(); at += frame_samples_) {
+      providers_.stt->push(stt_id_, std::span<const int16_t>(backlog_.data() + at, frame_samples_));
+      stats_.stt_audio_ms += 20;
+    }
+    backlog_.clear();
+    return;
+  }
+  backlog_.clear();
   // The pre-roll, less whatever the previous stream of this utterance already heard: a caller
   // who resumes after a short pause must not have their last word recognised twice.
   size_t skip = 0;
@@ -1090,9 +1112,23 @@ std::span<const int16_t> Session::preroll_frame(size_t i) const {
 void Session::finish_stt() {
   if (stt_id_ == 0 || stt_finishing_ || !providers_.stt) return;
   stt_finishing_ = true;
+  backlog_.clear();
   stt_finished_at_ = now_;
   if (rec_) note_action("stt.finish", std::to_string(stt_id_));
   providers_.stt->finish(stt_id_);
+}
+
+// The stream is over (done, failed or timed out). Voice that came after it was finished gets a
+// stream of its own with everything heard since; a caller who has stopped again by then has
+// that stream finished at once.
+void Session::stt_closed() {
+  stt_id_ = 0;
+  stt_finishing_ = false;
+  if (last_voice_at_ > stt_finished_at_ && (caller_speaking_ || !backlog_.empty())) {
+    open_stt(/*resumed=*/true);
+    if (!caller_speaking_) finish_stt();
+  }
+  backlog_.clear();
 }
 
 void Session::on_stt(RequestId id, providers::SttEvent ev, Nanos now) {
@@ -1105,10 +1141,7 @@ void Session::on_stt(RequestId id, providers::SttEvent ev, Nanos now) {
       e.text = "stt: " + ev.text;
       emit(std::move(e));
     }
-    stt_id_ = 0;
-    stt_finishing_ = false;
-    // Voice that came after the stream was finished gets a stream of its own.
-    if (caller_speaking_ && last_voice_at_ > stt_finished_at_) open_stt();
+    stt_closed();
     return;
   }
   const bool words = !ev.text.empty() && !is_backchannel(ev.text, cfg_.language);
@@ -1716,10 +1749,8 @@ void Session::run_timers(Nanos now) {
   // A recogniser that never closes its stream must not deafen the rest of the call.
   if (stt_id_ != 0 && stt_finishing_ && now - stt_finished_at_ >= cfg_.stt_timeout) {
     if (providers_.stt) providers_.stt->cancel(stt_id_);
-    stt_id_ = 0;
-    stt_finishing_ = false;
     emit_simple(Event::Type::error, "stt: timeout");
-    if (caller_speaking_ && last_voice_at_ > stt_finished_at_) open_stt();
+    stt_closed();
   }
   // A synthesiser that never answers must not hold up the speech queue.
   for (auto &c : clauses_) {
@@ -1763,7 +1794,7 @@ void Session::run_timers(Nanos now) {
   }
 
   // The silence ladder: re-prompt, ask if the caller is there, say goodbye.
-  if (silence_ladder_armed() && now - listening_since_ >= cfg_.silence_timeout) {
+  if (silence_ladder_armed() && now - silent_since() >= cfg_.silence_timeout) {
     ++silence_count_;
     if (silence_count_ >= cfg_.silence_prompts) {
       hangup_after_speech_ = true;

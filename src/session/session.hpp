@@ -237,7 +237,9 @@ class Session {
   void caller_speech_started(Nanos now);
   void after_voice(Nanos now);
   void caller_speech_ended();
-  void open_stt();
+  // `resumed`: the caller went on talking while the previous stream was finishing.
+  void open_stt(bool resumed = false);
+  void stt_closed();
   void finish_stt();
   void maybe_start_eager(Nanos now);
   void maybe_commit_turn(Nanos now);
@@ -261,6 +263,7 @@ class Session {
   void reply_finished(Nanos now);
   std::string transfer_summary() const;
   bool silence_ladder_armed() const;
+  Nanos silent_since() const;
 
   // barge-in
   void mute();
@@ -314,6 +317,11 @@ class Session {
   size_t preroll_head_ = 0;   // the slot the next frame goes to
   size_t preroll_count_ = 0;  // frames held
   std::span<const int16_t> preroll_frame(size_t i) const;  // 0: the oldest held
+  // The caller's frames since the current stream was finished, while it is finishing (at most
+  // kBacklogMax): what a caller who resumes says before a slow recogniser is done goes to the
+  // next stream whole, not just the pre-roll's last 300 ms.
+  static constexpr size_t kBacklogMax = 1500;  // frames: 30 s
+  std::vector<int16_t> backlog_;
   bool caller_speaking_ = false;
   bool utterance_backchannel_ = false;  // the words heard of this utterance so far only acknowledge
   Nanos voiced_run_ = 0;          // consecutive voiced audio

@@ -305,6 +305,26 @@ TEST_CASE("speech resets the silence ladder") {
   CHECK(r.all(T::bot_clause).size() == 2);
 }
 
+TEST_CASE("the silence ladder waits for a slow recogniser, and counts from the caller's last word") {
+  auto cfg = base_config();
+  cfg.silence_timeout = seconds(10);
+  cfg.stt_timeout = seconds(8);
+  // A long utterance that ends 9 s after the greeting, and a recogniser that takes 3 s for it:
+  // the line was silent for 3 s, not 12, when its words arrive.
+  CallerScript caller;
+  caller.speech = {say(seconds(4), seconds(8), "I need winter tyres for my car and I would like them fitted")};
+  ScriptedStt::Options so;
+  so.final_latency = seconds(3);
+  Rig rig(cfg, caller, {reply("Sure.")}, so);
+  auto r = rig.run(seconds(20));
+  const auto clauses = r.all(T::bot_clause);
+  REQUIRE(clauses.size() == 2);  // the greeting and the answer, no prompt between
+  CHECK(clauses[1]->event.text == "Sure.");
+  const auto *turn = r.first(T::caller_turn);
+  REQUIRE(turn != nullptr);
+  CHECK(turn->at >= seconds(12) + seconds(3) - millis(20));
+}
+
 TEST_CASE("maximum call duration ends the call with a farewell") {
   auto cfg = base_config();
   cfg.max_duration = seconds(30);
@@ -597,6 +617,23 @@ TEST_CASE("a caller who pauses briefly mid-utterance is heard once, in order") {
   REQUIRE(turns.size() == 1);
   CHECK(turns[0]->event.text == "I need winter tyres");
   CHECK(rig.stt->streams_opened() == 2);
+}
+
+TEST_CASE("words said while a slow recogniser finishes the last stream are not lost") {
+  // The first stream is finished 120 ms into a 160 ms pause; the recogniser takes a second to
+  // close it, and by then the caller has said the rest and stopped: the next stream gets all of
+  // it, not just the 300 ms pre-roll before it opens.
+  CallerScript caller;
+  caller.speech = {say(seconds(2), millis(900), "I need"), say(millis(3060), millis(600), "winter tyres")};
+  ScriptedStt::Options so;
+  so.final_latency = seconds(1);
+  Rig rig(base_config(), caller, {reply("Sure.")}, so);
+  auto r = rig.run(seconds(10));
+  CHECK(rig.stt->streams_opened() == 2);
+  const auto turns = r.all(T::caller_turn);
+  REQUIRE_FALSE(turns.empty());
+  CHECK(turns.back()->event.text == "I need winter tyres");
+  CHECK(history(rig)[0].text == "I need winter tyres");
 }
 
 TEST_CASE("with the echo canceller on, a loud echo does not barge in, and real talk-over still does") {
