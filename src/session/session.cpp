@@ -1023,9 +1023,9 @@ void Session::on_caller_frame(std::span<const int16_t> in, Nanos now) {
   } else if (stt_id_ != 0 && stt_finishing_ && backlog_.size() < kBacklogMax * frame_samples_) {
     // Kept for the next stream: a caller who resumes while a slow recogniser finishes the last
     // one must not lose what they say before it is done.
-    const size_t at = backlog_.size();
-    backlog_.resize(at + frame_samples_, 0);
-    std::copy_n(frame.begin(), std::min(frame.size(), frame_samples_), backlog_.begin() + static_cast<std::ptrdiff_t>(at));
+    const auto at = static_cast<std::ptrdiff_t>(backlog_.size());
+    backlog_.resize(backlog_.size() + frame_samples_, 0);
+    std::copy_n(frame.begin(), std::min(frame.size(), frame_samples_), backlog_.begin() + at);
   }
 
   if (voiced) {
@@ -1073,7 +1073,7 @@ void Session::caller_speech_ended() {
   finish_stt();
 }
 
-void Session::open_stt(bool resumed) {
+void Session::open_stt() {
   if (!providers_.stt) return;
   stt_id_ = next_id_++;
   stt_finishing_ = false;
@@ -1083,16 +1083,14 @@ void Session::open_stt(bool resumed) {
   p.language = cfg_.language;
   if (rec_) note_action("stt.open", std::to_string(stt_id_));
   providers_.stt->open(p, mailbox_);
-  if (resumed && !backlog_.empty()) {
+  if (!backlog_.empty()) {
     // The caller resumed while the last stream was finishing: everything since its finish.
     for (size_t at = 0; at < backlog_.size(); at += frame_samples_) {
       providers_.stt->push(stt_id_, std::span<const int16_t>(backlog_.data() + at, frame_samples_));
       stats_.stt_audio_ms += 20;
     }
-    backlog_.clear();
     return;
   }
-  backlog_.clear();
   // The pre-roll, less whatever the previous stream of this utterance already heard: a caller
   // who resumes after a short pause must not have their last word recognised twice.
   size_t skip = 0;
@@ -1112,7 +1110,6 @@ std::span<const int16_t> Session::preroll_frame(size_t i) const {
 void Session::finish_stt() {
   if (stt_id_ == 0 || stt_finishing_ || !providers_.stt) return;
   stt_finishing_ = true;
-  backlog_.clear();
   stt_finished_at_ = now_;
   if (rec_) note_action("stt.finish", std::to_string(stt_id_));
   providers_.stt->finish(stt_id_);
@@ -1125,7 +1122,7 @@ void Session::stt_closed() {
   stt_id_ = 0;
   stt_finishing_ = false;
   if (last_voice_at_ > stt_finished_at_ && (caller_speaking_ || !backlog_.empty())) {
-    open_stt(/*resumed=*/true);
+    open_stt();
     if (!caller_speaking_) finish_stt();
   }
   backlog_.clear();
@@ -1838,6 +1835,7 @@ void Session::end_call(std::string reason) {
   drop_speech(false);
   if (stt_id_ != 0 && providers_.stt) providers_.stt->cancel(stt_id_);
   stt_id_ = 0;
+  backlog_.clear();
   // Tools are transactions: they finish on their own; late results are reported, not lost.
   filler_at_ = 0;
   Event e;

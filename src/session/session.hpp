@@ -237,8 +237,7 @@ class Session {
   void caller_speech_started(Nanos now);
   void after_voice(Nanos now);
   void caller_speech_ended();
-  // `resumed`: the caller went on talking while the previous stream was finishing.
-  void open_stt(bool resumed = false);
+  void open_stt();
   void stt_closed();
   void finish_stt();
   void maybe_start_eager(Nanos now);
@@ -318,8 +317,9 @@ class Session {
   size_t preroll_count_ = 0;  // frames held
   std::span<const int16_t> preroll_frame(size_t i) const;  // 0: the oldest held
   // The caller's frames since the current stream was finished, while it is finishing (at most
-  // kBacklogMax): what a caller who resumes says before a slow recogniser is done goes to the
-  // next stream whole, not just the pre-roll's last 300 ms.
+  // kBacklogMax); emptied when that stream closes (stt_closed), so it is non-empty only while the
+  // stream it follows is open. What a caller who resumes says before a slow recogniser is done
+  // goes to the next stream whole (open_stt), not just the pre-roll's last 300 ms.
   static constexpr size_t kBacklogMax = 1500;  // frames: 30 s
   std::vector<int16_t> backlog_;
   bool caller_speaking_ = false;
