@@ -238,6 +238,16 @@ class Pack {
     if (pending_.count(id) != 0) cancelled_.insert(id);
   }
 
+  // The store's words for the recognisers, asked once (the tools that report them share it);
+  // any thread. A store that cannot answer is asked again next time.
+  std::optional<store::Vocabulary> vocabulary() {
+    std::lock_guard lock(vocabulary_mu_);
+    if (!vocabulary_) {
+      if (auto v = store_->vocabulary()) vocabulary_ = std::move(*v);
+    }
+    return vocabulary_;
+  }
+
   // ---- for handlers (worker thread only) ----
 
   store::TyreStore &store() { return *store_; }
@@ -302,6 +312,8 @@ class Pack {
   std::set<RequestId> cancelled_;
   std::unordered_map<std::string, CallState> calls_;  // worker thread only
   uint64_t use_counter_ = 0;
+  std::mutex vocabulary_mu_;
+  std::optional<store::Vocabulary> vocabulary_;
 };
 
 // ---- dates ----
@@ -1386,7 +1398,7 @@ class TyreTool final : public providers::Tool {
   providers::SpeechVocabulary speech_vocabulary() override {
     providers::SpeechVocabulary out;
     if (spec_.name != "search_tires" && spec_.name != "get_fitting_stations") return out;
-    auto v = pack_->store().vocabulary();
+    auto v = pack_->vocabulary();
     if (!v) return out;
     if (spec_.name == "search_tires") {
       out.brands = std::move(v->brands);
