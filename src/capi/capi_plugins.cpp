@@ -9,8 +9,8 @@
 #include "config/config.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
-#include "providers/phrase_hints.hpp"
 #include "providers/registry.hpp"
+#include "providers/speech_vocabulary.hpp"
 
 using ca::capi::fail;
 using ca::capi::guarded;

@@ -27,9 +27,9 @@
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 #include "providers/net_runtime.hpp"
-#include "providers/phrase_hints.hpp"
 #include "providers/registry.hpp"
 #include "providers/provider.hpp"
+#include "providers/speech_vocabulary.hpp"
 
 namespace ca::providers {
 

@@ -1,8 +1,10 @@
+#include "providers/speech_vocabulary.hpp"
+
 #include <algorithm>
+#include <array>
+#include <utility>
 
 #include "core/json.hpp"
-#include "providers/phrase_hints.hpp"
-#include "providers/provider.hpp"
 
 namespace ca::providers {
 
@@ -14,24 +16,33 @@ void add_new(std::vector<std::string> &to, const std::vector<std::string> &from)
   }
 }
 
+// The lists with their JSON names, in the order phrases() gives them: the one place that
+// enumerates them (V is SpeechVocabulary or const SpeechVocabulary).
+template <class V>
+auto lists(V &v) {
+  return std::array{std::pair{"brands", &v.brands}, std::pair{"models", &v.models}, std::pair{"sizes", &v.sizes},
+                    std::pair{"cities", &v.cities}, std::pair{"places", &v.places},
+                    std::pair{"vehicles", &v.vehicles}};
+}
+
 }  // namespace
 
 bool SpeechVocabulary::empty() const {
-  return brands.empty() && models.empty() && sizes.empty() && cities.empty() && places.empty() && vehicles.empty();
+  for (const auto &[name, list] : lists(*this)) {
+    if (!list->empty()) return false;
+  }
+  return true;
 }
 
 void SpeechVocabulary::merge(const SpeechVocabulary &other) {
-  add_new(brands, other.brands);
-  add_new(models, other.models);
-  add_new(sizes, other.sizes);
-  add_new(cities, other.cities);
-  add_new(places, other.places);
-  add_new(vehicles, other.vehicles);
+  const auto from = lists(other);
+  const auto to = lists(*this);
+  for (size_t i = 0; i < to.size(); ++i) add_new(*to[i].second, *from[i].second);
 }
 
 std::vector<std::string> SpeechVocabulary::phrases() const {
   std::vector<std::string> out;
-  for (const auto *l : {&brands, &models, &sizes, &cities, &places, &vehicles}) add_new(out, *l);
+  for (const auto &[name, list] : lists(*this)) add_new(out, *list);
   return out;
 }
 
@@ -40,12 +51,10 @@ Result<SpeechVocabulary> speech_vocabulary_from_json(std::string_view text) {
   if (!v) return make_error(Errc::invalid_argument, "speech words: " + v.error().message);
   if (!v->is_object()) return make_error(Errc::invalid_argument, "speech words: not a JSON object");
   SpeechVocabulary out;
-  const std::pair<const char *, std::vector<std::string> *> lists[] = {
-      {"brands", &out.brands}, {"models", &out.models}, {"sizes", &out.sizes},
-      {"cities", &out.cities}, {"places", &out.places}, {"vehicles", &out.vehicles}};
+  const auto known = lists(out);
   for (const auto &[key, value] : v->members()) {
-    const auto *it = std::find_if(std::begin(lists), std::end(lists), [&](const auto &l) { return key == l.first; });
-    if (it == std::end(lists)) {
+    const auto it = std::find_if(known.begin(), known.end(), [&](const auto &l) { return key == l.first; });
+    if (it == known.end()) {
       return make_error(Errc::invalid_argument, "speech words: unknown key \"" + key +
                                                     "\" (known: brands, models, sizes, cities, places, vehicles)");
     }

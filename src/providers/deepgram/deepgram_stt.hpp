@@ -32,9 +32,9 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "providers/net_runtime.hpp"
-#include "providers/phrase_hints.hpp"
 #include "providers/provider.hpp"
 #include "providers/registry.hpp"
+#include "providers/speech_vocabulary.hpp"
 
 namespace ca::providers {
 

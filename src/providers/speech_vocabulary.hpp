@@ -1,10 +1,12 @@
-// For recognisers that take phrase hints (Google, Deepgram, OpenAI-compatible): the deployment's
-// words, given once by use_vocabulary, added to every stream's own hints.
+// Helpers around SpeechVocabulary (providers/provider.hpp), the words of a deployment's domain:
+// reading it from JSON (the C API's tools), and adding it to every stream's phrase hints for the
+// recognisers that take them.
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -17,6 +19,8 @@ namespace ca::providers {
 // unknown key, a value that is not an array of strings, or text that is not JSON is an error.
 Result<SpeechVocabulary> speech_vocabulary_from_json(std::string_view text);
 
+// For recognisers that take phrase hints (Google, Deepgram, OpenAI-compatible, C plug-ins): the
+// words given once by use_vocabulary, added to every stream's own hints.
 class PhraseHints {
  public:
   void set(const SpeechVocabulary &vocabulary);
